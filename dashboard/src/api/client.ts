@@ -1,0 +1,221 @@
+// A small typed client for the wagate API. Authenticates with the app's Supabase session
+// (`Authorization: Bearer <access_token>`) and turns every failure into one of two errors:
+//
+//   ApiError      the API answered with an error status ({"error": {"code", "message"}})
+//   NetworkError  no answer at all: offline, DNS, CORS, the API down, or a timeout
+//
+// An aborted request (the caller's signal) rejects with the usual DOMException "AbortError".
+
+import { ENDPOINTS, type Endpoint, type EndpointName } from './endpoints';
+import type {
+  CreateSessionBody,
+  Message,
+  MessagePage,
+  SendMessageBody,
+  Session,
+  SessionList,
+  SendMessageResult,
+} from './types';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+
+  get isUnauthorized(): boolean {
+    return this.status === 401;
+  }
+}
+
+export class NetworkError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NetworkError';
+  }
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+export interface ClientOptions {
+  /** Base URL of the API, e.g. `http://127.0.0.1:3001`; empty for the page's own origin. */
+  apiUrl: string;
+  /** The signed-in user's Supabase access token. */
+  accessToken: string;
+  /** Injected for tests; defaults to the global `fetch`. */
+  fetch?: typeof fetch;
+  /** A request with no answer after this long fails with a NetworkError. */
+  timeoutMs?: number;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+type PathParams = Record<string, string>;
+
+export class WagateClient {
+  readonly apiUrl: string;
+  private readonly accessToken: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(options: ClientOptions) {
+    this.apiUrl = options.apiUrl.replace(/\/+$/, '');
+    this.accessToken = options.accessToken;
+    // Bound lazily so a test that stubs the global fetch after creating the client still works.
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  createSession(body: CreateSessionBody, options?: RequestOptions): Promise<Session> {
+    return this.json<Session>('createSession', {}, { ...options, body });
+  }
+
+  async listSessions(options?: RequestOptions): Promise<Session[]> {
+    const list = await this.json<SessionList>('listSessions', {}, options);
+    return list.sessions;
+  }
+
+  /** The user's sessions for one chatbot, newest first. */
+  async sessionsForChatbot(chatbotId: string, options?: RequestOptions): Promise<Session[]> {
+    const sessions = await this.listSessions(options);
+    return sessions
+      .filter((session) => session.chatbot_id === chatbotId)
+      .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+  }
+
+  getSession(id: string, options?: RequestOptions): Promise<Session> {
+    return this.json<Session>('getSession', { id }, options);
+  }
+
+  /** The current QR code as a PNG (404 `qr_not_available`, 410 `qr_expired`). */
+  async getQrPng(id: string, options?: RequestOptions): Promise<Blob> {
+    const response = await this.request('getQr', { id }, options);
+    return response.blob();
+  }
+
+  disconnect(sessionId: string, options?: RequestOptions): Promise<Session> {
+    return this.json<Session>('disconnect', {}, { ...options, body: { session_id: sessionId } });
+  }
+
+  restart(id: string, options?: RequestOptions): Promise<Session> {
+    return this.json<Session>('restart', { id }, options);
+  }
+
+  async deleteSession(id: string, options?: RequestOptions): Promise<void> {
+    await this.request('deleteSession', { id }, options);
+  }
+
+  listMessages(
+    id: string,
+    page: { limit?: number; before?: string | null } = {},
+    options?: RequestOptions,
+  ): Promise<MessagePage> {
+    const query: Record<string, string> = { limit: String(page.limit ?? 50) };
+    if (page.before) query.before = page.before;
+    return this.json<MessagePage>('listMessages', { id }, { ...options, query });
+  }
+
+  async sendMessage(body: SendMessageBody, options?: RequestOptions): Promise<Message> {
+    const result = await this.json<SendMessageResult>('sendMessage', {}, { ...options, body });
+    return result.message;
+  }
+
+  /** The URL of an endpoint, with its path parameters filled in. */
+  url(name: EndpointName, params: PathParams = {}, query: Record<string, string> = {}): string {
+    const endpoint: Endpoint = ENDPOINTS[name];
+    const path = endpoint.path.replace(/\{(\w+)\}/g, (_, key: string) => {
+      const value = params[key];
+      if (value === undefined) throw new Error(`missing path parameter ${key} for ${name}`);
+      return encodeURIComponent(value);
+    });
+    const search = new URLSearchParams(query).toString();
+    return `${this.apiUrl}${path}${search ? `?${search}` : ''}`;
+  }
+
+  private async json<T>(
+    name: EndpointName,
+    params: PathParams,
+    options?: RequestOptions & { body?: object; query?: Record<string, string> },
+  ): Promise<T> {
+    const response = await this.request(name, params, options);
+    try {
+      return (await response.json()) as T;
+    } catch (cause) {
+      if (isAbortError(cause)) throw cause;
+      throw new ApiError(response.status, 'invalid_response', 'The API sent a response that is not JSON.');
+    }
+  }
+
+  private async request(
+    name: EndpointName,
+    params: PathParams,
+    options: RequestOptions & { body?: object; query?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const endpoint: Endpoint = ENDPOINTS[name];
+    const headers: Record<string, string> = { Accept: endpoint.produces === 'image/png' ? 'image/png' : 'application/json' };
+    if (this.accessToken) headers.Authorization = `Bearer ${this.accessToken}`;
+    if (options.body) headers['Content-Type'] = 'application/json';
+
+    const { signal, cancel, timedOut } = withTimeout(options.signal, this.timeoutMs);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.url(name, params, options.query), {
+        method: endpoint.method,
+        headers,
+        body: options.body ? JSON.stringify(options.body) : undefined,
+        signal,
+      });
+    } catch (cause) {
+      if (timedOut()) throw new NetworkError(`No answer from ${this.apiUrl || 'the API'} within ${this.timeoutMs / 1000} s.`, { cause });
+      if (isAbortError(cause)) throw cause;
+      throw new NetworkError(`Cannot reach ${this.apiUrl || 'the API'}.`, { cause });
+    } finally {
+      cancel();
+    }
+    if (!response.ok) throw await toApiError(response);
+    return response;
+  }
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  let code = `http_${response.status}`;
+  let message = response.statusText || `The API answered ${response.status}.`;
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof body?.error?.code === 'string') code = body.error.code;
+    if (typeof body?.error?.message === 'string') message = body.error.message;
+  } catch {
+    // Not a JSON error body (a proxy's HTML page, say): keep the status line.
+  }
+  return new ApiError(response.status, code, message);
+}
+
+/** The caller's signal combined with a timeout (AbortSignal.any is not everywhere yet). */
+function withTimeout(outer: AbortSignal | undefined, timeoutMs: number) {
+  const controller = new AbortController();
+  let expired = false;
+  const onAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) controller.abort(outer.reason);
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new DOMException('timeout', 'AbortError'));
+  }, timeoutMs);
+  return {
+    signal: controller.signal,
+    timedOut: () => expired,
+    cancel: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// The wagate API's JSON shapes (DESIGN.md §2–3). `tests/openapi.test.ts` checks the field names
+// below against the OpenAPI document the API serves, so a rename on either side fails a test.
+
+export const SESSION_STATUSES = [
+  'pending',
+  'starting',
+  'qr_ready',
+  'authenticating',
+  'connected',
+  'disconnected', // lost, being recovered automatically
+  'logged_out', // the phone unlinked the device: a new QR is needed
+  'qr_expired', // nobody scanned in time: "new code" restarts
+  'failed', // see last_error
+] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export const MESSAGE_STATUSES = ['received', 'replying', 'queued', 'sent', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export type Direction = 'inbound' | 'outbound';
+
+export interface Session {
+  id: string;
+  session_id: string;
+  chatbot_id: string;
+  status: SessionStatus;
+  phone_number: string | null;
+  push_name: string | null;
+  /** Base64 PNG without the `data:` prefix; present only while the code is valid. */
+  qr_code: string | null;
+  qr_expires_at: string | null;
+  /** 8 characters, when linking by phone number instead of scanning. */
+  pairing_code: string | null;
+  connected_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Message {
+  id: string;
+  session_id: string;
+  message_id: string;
+  direction: Direction;
+  from_number: string;
+  to_number: string;
+  content: string;
+  status: MessageStatus;
+  /** WhatsApp delivery ack: 0 pending, 1 server, 2 device, 3 read. */
+  ack: number | null;
+  timestamp: string;
+  reply_to: string | null;
+  error: string | null;
+}
+
+export interface CreateSessionBody {
+  chatbot_id: string;
+  /** E.164 digits without "+": link with a pairing code instead of a QR code. */
+  phone_number?: string;
+}
+
+export interface DisconnectBody {
+  session_id: string;
+}
+
+export interface SendMessageBody {
+  session_id: string;
+  to: string;
+  text: string;
+}
+
+export interface SessionList {
+  sessions: Session[];
+}
+
+export interface MessagePage {
+  messages: Message[];
+  next_cursor: string | null;
+}
+
+export interface SendMessageResult {
+  message: Message;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}

@@ -1,0 +1,202 @@
+"""python -m devstack COMMAND: run | up | down | status | token | reset | env.
+
+run     the whole local stack in the foreground until Ctrl-C (make dev)
+up      the same in the background; returns when it is ready (make up)
+down    stop a stack started by `up` (make down)
+status  is a stack running, and where
+token   mint a Supabase-shaped access token for a local user (created if new)
+reset   stop, then erase the local data (Postgres data, secrets)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from devstack.stack import REPO, LocalStack, StackOptions, StackPaths, read_env_file
+
+DEFAULT_STATE = REPO / ".local"
+
+
+def _options(args: argparse.Namespace) -> StackOptions:
+    state = Path(args.state_dir).resolve()
+    kwargs = {"database_url": os.environ.get("DATABASE_URL") or None}
+    if args.ports == "auto":
+        return StackOptions.auto_ports(state, **kwargs)
+    return StackOptions(state_dir=state, **kwargs)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    stack = LocalStack(_options(args))
+    try:
+        env = stack.start()
+    except Exception as exc:
+        stack.stop()
+        print(f"devstack: {exc}", file=sys.stderr)
+        return 1
+    print("devstack: ready", flush=True)
+    for key in ("API_URL", "SUPABASE_URL", "DATABASE_URL", "AWS_ENDPOINT_URL", "SIMULATOR_URL"):
+        if key in env:
+            shown = env[key].split("@")[-1] if key == "DATABASE_URL" else env[key]
+            print(f"  {key:<18} {shown}", flush=True)
+    print(f"  env file           {stack.paths.env_file}", flush=True)
+    try:
+        return stack.serve_forever()
+    finally:
+        stack.stop()
+        print("devstack: stopped", flush=True)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    paths = StackPaths(Path(args.state_dir).resolve())
+    if paths.running_pid() and paths.env_file.exists():
+        print(f"devstack: already running (pid {paths.running_pid()}), env in {paths.env_file}")
+        return 0
+    paths.log_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "devstack",
+        "--state-dir",
+        str(paths.state_dir),
+        "run",
+        "--ports",
+        args.ports,
+    ]
+    with open(paths.log_dir / "stack.log", "ab") as out:
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            print((paths.log_dir / "stack.log").read_text()[-3000:], file=sys.stderr)
+            print(f"devstack: failed to start (exit {proc.returncode})", file=sys.stderr)
+            return 1
+        if paths.env_file.exists():
+            print(f"devstack: up (pid {proc.pid}); env in {paths.env_file}; logs in {paths.log_dir}")
+            return 0
+        time.sleep(0.2)
+    proc.terminate()
+    print(f"devstack: not ready after {args.timeout} s; see {paths.log_dir}", file=sys.stderr)
+    return 1
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    paths = StackPaths(Path(args.state_dir).resolve())
+    pid = paths.running_pid()
+    if pid is None:
+        print("devstack: not running")
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline and paths.running_pid() == pid:
+        time.sleep(0.2)
+    if paths.running_pid() == pid:
+        os.kill(pid, signal.SIGKILL)
+        print("devstack: killed (did not stop in time)", file=sys.stderr)
+        return 1
+    print("devstack: stopped")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    paths = StackPaths(Path(args.state_dir).resolve())
+    pid = paths.running_pid()
+    if pid and paths.env_file.exists():
+        print(f"running (pid {pid}); env in {paths.env_file}")
+        return 0
+    print("not running")
+    return 1
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from devstack.keys import user_token
+
+    paths = StackPaths(Path(args.state_dir).resolve())
+    if not paths.env_file.exists():
+        print("devstack: the stack is not running (make up)", file=sys.stderr)
+        return 1
+    env = read_env_file(paths.env_file)
+    user_id = args.user_id
+    email = args.email or (None if user_id else "demo@wagate.local")
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        if email:
+            row = conn.execute(
+                "insert into auth.users (id, email) values (%s, %s) "
+                "on conflict (email) do update set updated_at = now() returning id",
+                (user_id or str(uuid.uuid4()), email),
+            ).fetchone()
+            user_id = str(row[0])
+        else:
+            conn.execute("insert into auth.users (id) values (%s) on conflict do nothing", (user_id,))
+    token = user_token(env["SUPABASE_URL"], env["SUPABASE_JWT_SECRET"], user_id, email=email, ttl_s=args.ttl)
+    if args.json:
+        print(json.dumps({"user_id": user_id, "email": email, "access_token": token}))
+    else:
+        print(token)
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    cmd_down(args)
+    paths = StackPaths(Path(args.state_dir).resolve())
+    for target in (paths.state_dir / "data", paths.secrets_file):
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    print(f"devstack: local data erased in {paths.state_dir}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="devstack %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(
+        prog="python -m devstack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--state-dir", default=str(DEFAULT_STATE), help="where data, logs and stack.env live")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("run", "up"):
+        p = sub.add_parser(name)
+        p.add_argument(
+            "--ports",
+            choices=("default", "auto"),
+            default="default",
+            help="default: the fixed ports of the README; auto: free ports",
+        )
+        p.add_argument("--timeout", type=float, default=120.0)
+    for name in ("down", "reset"):
+        sub.add_parser(name).add_argument("--timeout", type=float, default=60.0)
+    sub.add_parser("status")
+    p = sub.add_parser("token")
+    p.add_argument("--email")
+    p.add_argument("--user-id")
+    p.add_argument("--ttl", type=int, default=24 * 3600)
+    p.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    handlers = {
+        "run": cmd_run,
+        "up": cmd_up,
+        "down": cmd_down,
+        "status": cmd_status,
+        "token": cmd_token,
+        "reset": cmd_reset,
+    }
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""AWS for the local stack: moto's server on loopback, with the queues and the bucket created."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import httpx
+
+from devstack.process import ProcessSpec
+
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "wagate-local",
+    "AWS_SECRET_ACCESS_KEY": "wagate-local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+START_QUEUE = "wagate-local-start"
+START_DLQ = "wagate-local-start-dlq"
+RUNNER_QUEUE_PREFIX = "wagate-local-runner-"
+CHECKPOINT_BUCKET = "wagate-local-checkpoints"
+MAX_RECEIVES = 5  # a command failing this often lands in the dead-letter queue
+
+
+def moto_spec(port: int, log_path: Path) -> ProcessSpec:
+    url = f"http://127.0.0.1:{port}"
+    return ProcessSpec(
+        name="moto",
+        argv=[sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        log_path=log_path,
+        ready=lambda: httpx.get(f"{url}/moto-api/", timeout=1).status_code < 500,
+    )
+
+
+@dataclass(frozen=True)
+class AwsResources:
+    start_queue_url: str
+    start_dlq_url: str
+    checkpoint_bucket: str
+
+
+def create_resources(endpoint_url: str) -> AwsResources:
+    """Idempotent: queues and bucket exist afterwards (moto keeps nothing between runs)."""
+    session = boto3.session.Session(
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
+    )
+    sqs = session.client("sqs", endpoint_url=endpoint_url)
+    s3 = session.client("s3", endpoint_url=endpoint_url)
+    dlq_url = sqs.create_queue(QueueName=START_DLQ)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    start_url = sqs.create_queue(
+        QueueName=START_QUEUE,
+        Attributes={
+            "VisibilityTimeout": "60",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVES}),
+        },
+    )["QueueUrl"]
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if CHECKPOINT_BUCKET not in existing:
+        s3.create_bucket(Bucket=CHECKPOINT_BUCKET)
+    s3.put_bucket_versioning(Bucket=CHECKPOINT_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    return AwsResources(start_queue_url=start_url, start_dlq_url=dlq_url, checkpoint_bucket=CHECKPOINT_BUCKET)

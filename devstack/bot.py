@@ -1,0 +1,74 @@
+"""The local stand-in for the chatbot (the Supabase Edge Function `avatar-chat`).
+
+It speaks the avatar-chat contract (see README "avatar-chat"): it answers `{"replies": [...]}`.
+Rules, so that demos and tests can steer it by what the customer writes:
+    "!none"          -> no reply
+    "!multi"         -> two replies
+    "!fail"          -> HTTP 500
+    anything else    -> "You said: <text>"
+Behaviour knobs (env at start, or `POST /functions/v1/_local/bot` at run time, local only):
+    BOT_DELAY_MS      delay before answering
+    BOT_FAILURE_RATE  0..1, share of requests answered with HTTP 500
+    BOT_MODE          "echo" (default) | "down" (503 for every request) | "garbage" (not JSON)
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+
+
+@dataclass
+class BotBehaviour:
+    delay_ms: int = 0
+    failure_rate: float = 0.0
+    mode: str = "echo"
+    calls: int = field(default=0)
+
+    @classmethod
+    def from_env(cls) -> BotBehaviour:
+        return cls(
+            delay_ms=int(os.environ.get("BOT_DELAY_MS", "0") or 0),
+            failure_rate=float(os.environ.get("BOT_FAILURE_RATE", "0") or 0),
+            mode=os.environ.get("BOT_MODE", "echo") or "echo",
+        )
+
+    def update(self, changes: dict) -> None:
+        if "delay_ms" in changes:
+            self.delay_ms = int(changes["delay_ms"])
+        if "failure_rate" in changes:
+            self.failure_rate = float(changes["failure_rate"])
+        if "mode" in changes:
+            if changes["mode"] not in ("echo", "down", "garbage"):
+                raise ValueError("mode must be echo, down or garbage")
+            self.mode = str(changes["mode"])
+
+
+@dataclass(frozen=True)
+class BotAnswer:
+    status: int
+    body: dict | str
+
+
+def answer(request: dict, behaviour: BotBehaviour, rng: random.Random | None = None) -> BotAnswer:
+    """What avatar-chat answers to one request (pure: no I/O, no sleeping)."""
+    rng = rng or random
+    if behaviour.mode == "down":
+        return BotAnswer(503, {"error": "bot unavailable"})
+    if behaviour.mode == "garbage":
+        return BotAnswer(200, "<html>not json</html>")
+    message = request.get("message") if isinstance(request, dict) else None
+    text = message.get("text") if isinstance(message, dict) else None
+    if not isinstance(text, str):
+        return BotAnswer(400, {"error": "message.text is required"})
+    if behaviour.failure_rate and rng.random() < behaviour.failure_rate:
+        return BotAnswer(500, {"error": "random failure (BOT_FAILURE_RATE)"})
+    command = text.strip()
+    if command == "!fail":
+        return BotAnswer(500, {"error": "asked to fail"})
+    if command == "!none":
+        return BotAnswer(200, {"replies": []})
+    if command == "!multi":
+        return BotAnswer(200, {"replies": [{"text": "First answer."}, {"text": "Second answer."}]})
+    return BotAnswer(200, {"replies": [{"text": f"You said: {text}"}]})

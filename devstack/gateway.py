@@ -1,0 +1,126 @@
+"""The local stand-in for a Supabase project's API gateway (Kong): one origin, `SUPABASE_URL`.
+
+    /rest/v1/*                      -> PostgREST (an `apikey` is required, as on Supabase)
+    /auth/v1/.well-known/jwks.json  -> the project's public keys (none locally: HS256)
+    /functions/v1/avatar-chat       -> the local chatbot (devstack.bot)
+    /functions/v1/_local/bot        -> change the local chatbot's behaviour (local only)
+Run: python -m devstack.gateway (settings from the environment, see `main`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from devstack.bot import BotBehaviour, answer
+
+HOP_BY_HOP = {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"}
+
+
+def build_app(postgrest_url: str, api_keys: set[str], bot: BotBehaviour) -> Starlette:
+    client = httpx.AsyncClient(
+        base_url=postgrest_url, timeout=30.0, limits=httpx.Limits(max_keepalive_connections=50)
+    )
+
+    async def rest(request: Request) -> Response:
+        key = request.headers.get("apikey") or request.query_params.get("apikey")
+        if not key:
+            return JSONResponse({"message": "No API key found in request"}, status_code=401)
+        if key not in api_keys:
+            return JSONResponse({"message": "Invalid API key"}, status_code=401)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP | {"apikey"}}
+        if "authorization" not in {k.lower() for k in headers}:
+            headers["authorization"] = f"Bearer {key}"
+        query = request.url.query.replace(f"apikey={key}", "").strip("&")
+        path = "/" + request.path_params["path"]
+        try:
+            upstream = await client.request(
+                request.method,
+                path + (f"?{query}" if query else ""),
+                headers=headers,
+                content=await request.body(),
+            )
+        except httpx.TransportError:
+            return JSONResponse({"message": "PostgREST is unreachable"}, status_code=503)
+        out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+        out_headers.pop("content-encoding", None)
+        return Response(upstream.content, status_code=upstream.status_code, headers=out_headers)
+
+    async def jwks(_: Request) -> Response:
+        return JSONResponse({"keys": []})
+
+    async def avatar_chat(request: Request) -> Response:
+        bot.calls += 1
+        try:
+            payload = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "body must be JSON"}, status_code=400)
+        if bot.delay_ms:
+            await asyncio.sleep(bot.delay_ms / 1000)
+        result = answer(payload, bot)
+        if isinstance(result.body, str):
+            return Response(result.body, status_code=result.status, media_type="text/html")
+        return JSONResponse(result.body, status_code=result.status)
+
+    async def bot_settings(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                bot.update(json.loads(await request.body()))
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(
+            {"delay_ms": bot.delay_ms, "failure_rate": bot.failure_rate, "mode": bot.mode, "calls": bot.calls}
+        )
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    methods = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"]
+    return Starlette(
+        routes=[
+            Route("/rest/v1/{path:path}", rest, methods=methods),
+            Route("/auth/v1/.well-known/jwks.json", jwks),
+            Route("/functions/v1/avatar-chat", avatar_chat, methods=["POST"]),
+            Route("/functions/v1/_local/bot", bot_settings, methods=["GET", "POST"]),
+            Route("/health", health),
+        ],
+        lifespan=_closing(client),
+    )
+
+
+def _closing(client: httpx.AsyncClient):
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette):
+        yield
+        await client.aclose()
+
+    return lifespan
+
+
+def main() -> None:
+    env = os.environ
+    app = build_app(
+        postgrest_url=env["GATEWAY_POSTGREST_URL"],
+        api_keys={env["SUPABASE_ANON_KEY"], env["SUPABASE_SERVICE_ROLE_KEY"]},
+        bot=BotBehaviour.from_env(),
+    )
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(env["GATEWAY_PORT"]),
+        log_level="warning",
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

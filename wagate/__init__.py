@@ -1,0 +1,1 @@
+"""wagate: what the API and the runners share (statuses, commands, store, queues, config, auth)."""

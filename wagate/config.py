@@ -1,0 +1,132 @@
+"""Typed settings, read once from the environment; a missing key fails fast and is named.
+
+The same names are used by the API lambda, the runners, the local stack (`.local/stack.env`)
+and the CDK app, so a value is spelled one way everywhere.
+
+In AWS, secrets are not put in the environment: `WAGATE_SECRET_ARN` names a Secrets Manager secret
+(JSON object) whose keys (`SUPABASE_SERVICE_ROLE_KEY`, `SUPABASE_JWT_SECRET`, `CHECKPOINT_KEY`)
+fill the settings that the environment leaves empty.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from wagate.errors import ConfigError
+
+SECRET_KEYS = ("SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_JWT_SECRET", "CHECKPOINT_KEY")
+
+
+def _load_secret(arn: str) -> dict[str, str]:
+    import boto3
+
+    client = boto3.client("secretsmanager")
+    payload = client.get_secret_value(SecretId=arn)["SecretString"]
+    values = json.loads(payload)
+    if not isinstance(values, dict):
+        raise ConfigError(f"secret {arn} is not a JSON object")
+    return {k: str(v) for k, v in values.items()}
+
+
+def resolve_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment, with secrets from `WAGATE_SECRET_ARN` filled in where unset."""
+    env = dict(os.environ if environ is None else environ)
+    arn = env.get("WAGATE_SECRET_ARN")
+    if arn:
+        for key, value in _load_secret(arn).items():
+            if key in SECRET_KEYS and not env.get(key):
+                env[key] = value
+    return env
+
+
+def _require(env: Mapping[str, str], key: str) -> str:
+    value = env.get(key, "").strip()
+    if not value:
+        raise ConfigError(f"missing setting {key}: set it in the environment (locally .local/stack.env)")
+    return value
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"setting {key} must be an integer, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"setting {key} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """How user access tokens are verified (Supabase Auth)."""
+
+    issuer: str
+    audience: str
+    jwt_secret: str | None
+    jwks_url: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AuthSettings:
+        supabase_url = _require(env, "SUPABASE_URL").rstrip("/")
+        jwks = env.get("SUPABASE_JWKS_URL", f"{supabase_url}/auth/v1/.well-known/jwks.json")
+        return cls(
+            issuer=env.get("JWT_ISSUER") or f"{supabase_url}/auth/v1",
+            audience=env.get("JWT_AUDIENCE") or "authenticated",
+            jwt_secret=env.get("SUPABASE_JWT_SECRET") or None,
+            jwks_url=jwks or None,
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What both the API and the runners need."""
+
+    supabase_url: str
+    service_role_key: str
+    start_queue_url: str
+    runner_queue_prefix: str
+    checkpoint_bucket: str
+    auth: AuthSettings
+    aws_endpoint_url: str | None = None
+    cors_allow_origin: str = "*"
+    max_sessions_per_user: int = 20
+    http_timeout_s: float = 10.0
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = resolve_environment(environ)
+        return cls(
+            supabase_url=_require(env, "SUPABASE_URL").rstrip("/"),
+            service_role_key=_require(env, "SUPABASE_SERVICE_ROLE_KEY"),
+            start_queue_url=_require(env, "WAGATE_START_QUEUE_URL"),
+            runner_queue_prefix=env.get("WAGATE_RUNNER_QUEUE_PREFIX") or "wagate-runner-",
+            checkpoint_bucket=_require(env, "WAGATE_CHECKPOINT_BUCKET"),
+            auth=AuthSettings.from_env(env),
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            cors_allow_origin=env.get("CORS_ALLOW_ORIGIN") or "*",
+            max_sessions_per_user=_int(env, "WAGATE_MAX_SESSIONS_PER_USER", 20),
+            http_timeout_s=_float(env, "WAGATE_HTTP_TIMEOUT_S", 10.0),
+            extra=env,
+        )
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.supabase_url}/rest/v1"
+
+    @property
+    def avatar_chat_url(self) -> str:
+        return self.extra.get("AVATAR_CHAT_URL") or f"{self.supabase_url}/functions/v1/avatar-chat"

@@ -29,7 +29,11 @@ DEFAULT_STATE = REPO / ".local"
 
 def _options(args: argparse.Namespace) -> StackOptions:
     state = Path(args.state_dir).resolve()
-    kwargs = {"database_url": os.environ.get("DATABASE_URL") or None}
+    kwargs = {
+        "database_url": os.environ.get("DATABASE_URL") or None,
+        "runners": args.runners,
+        "simulator": args.sim,
+    }
     if args.ports == "auto":
         return StackOptions.auto_ports(state, **kwargs)
     return StackOptions(state_dir=state, **kwargs)
@@ -177,7 +181,19 @@ def main(argv: list[str] | None = None) -> int:
             default="default",
             help="default: the fixed ports of the README; auto: free ports",
         )
-        p.add_argument("--timeout", type=float, default=120.0)
+        p.add_argument("--timeout", type=float, default=180.0)
+        p.add_argument(
+            "--runners",
+            type=int,
+            default=int(os.environ.get("RUNNERS", "1") or 1),
+            help="how many runners to start (RUNNERS)",
+        )
+        p.add_argument(
+            "--sim",
+            action="store_true",
+            default=os.environ.get("SIM", "0") == "1",
+            help="also start the WhatsApp Web simulator and point the runners at it (SIM=1)",
+        )
     for name in ("down", "reset"):
         sub.add_parser(name).add_argument("--timeout", type=float, default=60.0)
     sub.add_parser("status")

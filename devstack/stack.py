@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from devstack import aws, postgres
+from devstack import aws, fleet, postgres
 from devstack.keys import LocalSecrets, api_key
 from devstack.process import ProcessGroup, ProcessSpec, pid_alive
 
@@ -80,6 +80,8 @@ class StackOptions:
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     database_url: str | None = None  # external Postgres: skip the embedded one
     with_api: bool = True
+    runners: int = 0
+    simulator: bool = False
 
     @classmethod
     def auto_ports(cls, state_dir: Path, **kwargs) -> StackOptions:
@@ -221,8 +223,8 @@ class LocalStack:
                     name="api",
                     argv=[
                         sys.executable,
-                        "-m",
-                        "chalice",
+                        "-c",
+                        "import sys; from chalice.cli import main; sys.exit(main())",
                         "local",
                         "--host",
                         "127.0.0.1",
@@ -239,6 +241,14 @@ class LocalStack:
                 )
             )
             self.env["API_URL"] = api_url
+
+        if self.options.simulator:
+            self.group.start(fleet.simulator_spec(ports["simulator"], paths.log_dir, child_env))
+            self.env["SIMULATOR_URL"] = f"http://127.0.0.1:{ports['simulator']}"
+            self.env["WA_WEB_URL"] = self.env["SIMULATOR_URL"] + "/"
+        runner_env = {**os.environ, **self.env}
+        for _ in range(self.options.runners):
+            self.group.start(fleet.runner_spec(runner_env, paths.run_dir, paths.log_dir))
 
         write_env_file(paths.env_file, self.env)
         return self.env

@@ -14,17 +14,22 @@ from pathlib import Path
 import boto3
 import psycopg
 
+from devstack import fleet
 from devstack.keys import user_token
+from devstack.process import ProcessGroup, Running
 from devstack.stack import REPO, StackPaths, read_env_file
 
 
 class StackHandle:
-    def __init__(self, state_dir: Path, *, extra_args: tuple[str, ...] = (), env: dict | None = None) -> None:
+    def __init__(
+        self, state_dir: Path, *, extra_args: tuple[str, ...] = ("--runners", "0"), env: dict | None = None
+    ) -> None:
         self.paths = StackPaths(state_dir)
         self.extra_args = extra_args
         self.extra_env = env or {}
         self.proc: subprocess.Popen | None = None
         self.env: dict[str, str] = {}
+        self.runners = ProcessGroup()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, timeout_s: float = 180.0) -> StackHandle:
@@ -59,7 +64,14 @@ class StackHandle:
         self.env = read_env_file(self.paths.env_file)
         return self
 
+    def start_runner(self, wa_web_url: str, **env: str) -> Running:
+        """One more `python -m runner` against this stack, returned once it has registered."""
+        runner_env = {**self.process_env(), "WA_WEB_URL": wa_web_url, **env}
+        spec = fleet.runner_spec(runner_env, self.paths.run_dir, self.paths.log_dir)
+        return self.runners.start(spec)
+
     def stop(self) -> None:
+        self.runners.stop_all()
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

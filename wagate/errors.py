@@ -70,7 +70,21 @@ class DependencyError(WagateError):
 
 
 class StoreError(DependencyError):
+    """PostgREST failed or refused; `pg_code` is Postgres's SQLSTATE (or PostgREST's PGRST code)."""
+
     code = "database_unavailable"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        pg_code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.status_code = status_code
+        self.pg_code = pg_code
 
 
 class QueueError(DependencyError):

@@ -36,6 +36,7 @@ class MessageStatus(StrEnum):
     RECEIVED = "received"
     REPLYING = "replying"
     QUEUED = "queued"
+    REPLIED = "replied"  # inbound: the replies are stored (queued or sent)
     SENT = "sent"
     FAILED = "failed"
 

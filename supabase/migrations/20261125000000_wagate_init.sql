@@ -30,7 +30,8 @@ create table public.whatsapp_web_sessions (
 
 create table public.whatsapp_web_messages (
     id          uuid primary key default gen_random_uuid(),
-    session_id  uuid not null references public.whatsapp_web_sessions (id) on delete cascade,
+    -- deleting a session keeps its messages (detached) unless the caller asks to erase them
+    session_id  uuid references public.whatsapp_web_sessions (id) on delete set null,
     chatbot_id  uuid not null,
     message_id  text not null,
     from_number text not null,
@@ -38,8 +39,9 @@ create table public.whatsapp_web_messages (
     direction   text not null check (direction in ('inbound', 'outbound')),
     content     text not null,
     timestamp   timestamptz not null default now(),
+    -- inbound: received -> replying -> replied | failed; outbound: queued -> sent | failed
     status      text not null
-        check (status in ('received', 'replying', 'queued', 'sent', 'failed')),
+        check (status in ('received', 'replying', 'replied', 'queued', 'sent', 'failed')),
     ack         smallint,
     reply_to    uuid references public.whatsapp_web_messages (id) on delete set null,
     error       text,
@@ -166,6 +168,24 @@ language sql volatile security definer set search_path = public as $$
     returning s.*;
 $$;
 
+-- Create a session for a user, at most p_max_sessions each: counted and inserted under a per-user
+-- lock, so concurrent creates cannot pass the limit together. No row returned: the limit is reached.
+create function public.create_session(p_user_id uuid, p_chatbot_id uuid, p_session_id text,
+                                      p_pairing_phone text, p_bot_endpoint text, p_max_sessions integer)
+returns setof public.whatsapp_web_sessions
+language plpgsql volatile security definer set search_path = public as $$
+begin
+    perform pg_advisory_xact_lock(hashtextextended('wagate.create_session:' || p_user_id::text, 0));
+    if (select count(*) from public.whatsapp_web_sessions where user_id = p_user_id) >= p_max_sessions then
+        return;
+    end if;
+    return query
+        insert into public.whatsapp_web_sessions (user_id, chatbot_id, session_id, pairing_phone, bot_endpoint)
+        values (p_user_id, p_chatbot_id, p_session_id, p_pairing_phone, p_bot_endpoint)
+        returning *;
+end;
+$$;
+
 create function public.register_runner(p_runner_id text, p_queue_url text, p_capacity integer)
 returns public.whatsapp_web_runners
 language sql volatile security definer set search_path = public as $$
@@ -188,17 +208,77 @@ begin
 end;
 $$;
 
-revoke execute on function public.claim_session(uuid, text, integer),
+revoke execute on function public.create_session(uuid, uuid, text, text, text, integer),
+    public.claim_session(uuid, text, integer),
     public.renew_lease(uuid, text, bigint, integer),
     public.release_session(uuid, text, bigint),
     public.claim_orphaned_sessions(text, integer, integer),
     public.register_runner(text, text, integer),
     public.heartbeat_runner(text, integer)
     from public, anon, authenticated;
-grant execute on function public.claim_session(uuid, text, integer),
+grant execute on function public.create_session(uuid, uuid, text, text, text, integer),
+    public.claim_session(uuid, text, integer),
     public.renew_lease(uuid, text, bigint, integer),
     public.release_session(uuid, text, bigint),
     public.claim_orphaned_sessions(text, integer, integer),
     public.register_runner(text, text, integer),
     public.heartbeat_runner(text, integer)
     to service_role;
+
+-- A runner's write to a message, fenced by the session's lease: a runner that lost the session
+-- (its epoch is old) cannot mark, send or fail its messages any more.
+create function public.runner_update_message(
+    p_message_id uuid, p_runner_id text, p_epoch bigint,
+    p_status text, p_whatsapp_id text default null, p_error text default null, p_ack smallint default null,
+    p_expected_status text default null)
+returns boolean
+language plpgsql volatile security definer set search_path = public as $$
+begin
+    update public.whatsapp_web_messages m
+       set status = p_status,
+           message_id = coalesce(p_whatsapp_id, m.message_id),
+           error = p_error,
+           ack = coalesce(p_ack, m.ack),
+           attempts = m.attempts + case when p_status in ('sent', 'failed') then 1 else 0 end
+      from public.whatsapp_web_sessions s
+     where m.id = p_message_id
+       and s.id = m.session_id and s.runner_id = p_runner_id and s.epoch = p_epoch
+       and (p_expected_status is null or m.status = p_expected_status);
+    return found;
+end;
+$$;
+revoke execute on function public.runner_update_message(uuid, text, bigint, text, text, text, smallint, text)
+    from public, anon, authenticated;
+grant execute on function public.runner_update_message(uuid, text, bigint, text, text, text, smallint, text)
+    to service_role;
+
+-- The chatbot's replies to one inbound message, stored in one step with the inbound marked
+-- `replied`: a runner that dies in between leaves either nothing (ask again) or both (send them).
+create function public.store_replies(
+    p_inbound_id uuid, p_runner_id text, p_epoch bigint, p_whatsapp_ids text[], p_texts text[])
+returns setof public.whatsapp_web_messages
+language plpgsql volatile security definer set search_path = public as $$
+declare
+    inbound public.whatsapp_web_messages;
+begin
+    select m.* into inbound
+      from public.whatsapp_web_messages m
+      join public.whatsapp_web_sessions s on s.id = m.session_id
+     where m.id = p_inbound_id and s.runner_id = p_runner_id and s.epoch = p_epoch
+       and m.status in ('received', 'replying')
+     for update of m;
+    if not found then
+        return;
+    end if;
+    update public.whatsapp_web_messages set status = 'replied', error = null where id = p_inbound_id;
+    return query
+    insert into public.whatsapp_web_messages
+        (session_id, chatbot_id, message_id, from_number, to_number, direction, content, status, reply_to)
+    select inbound.session_id, inbound.chatbot_id, w.id, inbound.to_number, inbound.from_number,
+           'outbound', w.text, 'queued', inbound.id
+      from unnest(p_whatsapp_ids, p_texts) as w(id, text)
+    returning *;
+end;
+$$;
+revoke execute on function public.store_replies(uuid, text, bigint, text[], text[]) from public, anon, authenticated;
+grant execute on function public.store_replies(uuid, text, bigint, text[], text[]) to service_role;

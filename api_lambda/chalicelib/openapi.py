@@ -1,0 +1,346 @@
+"""The OpenAPI 3 document of the API, served at `GET /api/openapi.json`.
+
+`tests/api/test_openapi.py` keeps it true: its operations and the app's routes are the same set,
+and schemathesis checks the live API's answers against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wagate.phone import E164_DIGITS_PATTERN
+from wagate.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from wagate.status import MAX_TEXT_LENGTH, Direction, MessageStatus, SessionStatus
+from wagate.validation import MAX_URL_LENGTH, UUID_PATTERN
+
+ERROR_CODES = {
+    400: "invalid_json, invalid_body, missing_field, unknown_field, invalid_field, text_too_long, "
+    "invalid_phone, invalid_parameter, invalid_cursor",
+    401: "unauthorized",
+    404: "session_not_found, qr_not_available",
+    406: "not_acceptable (the QR image needs `Accept: image/png`)",
+    409: "session_not_connected, too_many_sessions, session_busy",
+    410: "qr_expired",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    503: "database_unavailable, queue_unavailable, storage_unavailable, auth_unavailable",
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(status): {"$ref": f"#/components/responses/Error{status}"} for status in statuses}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+_UUID = {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
+_PHONE = {"type": "string", "pattern": E164_DIGITS_PATTERN, "example": "15551234567"}
+_TIME = {"type": "string", "format": "date-time"}
+_SESSION_PATH_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "description": "The session's `id` (a UUID).",
+    "schema": _UUID,
+}
+_AUTHENTICATED = [{"bearerAuth": []}]
+_PUBLIC: list[dict[str, Any]] = []
+
+_ERROR_DETAIL = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": _ERROR_DETAIL}},
+    "Session": {
+        "type": "object",
+        "required": ["id", "session_id", "chatbot_id", "status", "created_at", "updated_at"],
+        "properties": {
+            "id": _UUID,
+            "session_id": {"type": "string", "description": "Unique text id (names logs and contexts)."},
+            "chatbot_id": _UUID,
+            "status": {"type": "string", "enum": [status.value for status in SessionStatus]},
+            "phone_number": _nullable({"type": "string"}),
+            "push_name": _nullable({"type": "string"}),
+            "qr_code": _nullable(
+                {"type": "string", "description": "Base64 PNG; only while `qr_expires_at` is in the future."}
+            ),
+            "qr_expires_at": _nullable(_TIME),
+            "pairing_code": _nullable({"type": "string"}),
+            "connected_at": _nullable(_TIME),
+            "last_error": _nullable({"type": "string"}),
+            "created_at": _TIME,
+            "updated_at": _TIME,
+        },
+    },
+    "Message": {
+        "type": "object",
+        "required": ["id", "session_id", "message_id", "direction", "status", "timestamp"],
+        "properties": {
+            "id": _UUID,
+            "session_id": _nullable(_UUID),
+            "message_id": {
+                "type": "string",
+                "description": "WhatsApp's id; `pending:<uuid>` until an outbound message is sent.",
+            },
+            "direction": {"type": "string", "enum": [d.value for d in Direction]},
+            "from_number": {"type": "string"},
+            "to_number": {"type": "string"},
+            "content": {"type": "string"},
+            "status": {"type": "string", "enum": [s.value for s in MessageStatus]},
+            "ack": _nullable({"type": "integer"}),
+            "timestamp": _TIME,
+            "reply_to": _nullable(_UUID),
+            "error": _nullable({"type": "string"}),
+        },
+    },
+    "CreateSessionRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["chatbot_id"],
+        "properties": {
+            "chatbot_id": _UUID,
+            "phone_number": {
+                **_PHONE,
+                "description": "Log in with a pairing code for this number instead of a QR code.",
+            },
+            "bot_endpoint": {
+                "type": "string",
+                "format": "uri",
+                "pattern": "^https://[^\\s@/?#]+(/[^\\s]*)?$",
+                "maxLength": MAX_URL_LENGTH,
+                "description": "The chatbot's own https endpoint, instead of avatar-chat.",
+            },
+        },
+    },
+    "DisconnectSessionRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["session_id"],
+        "properties": {"session_id": {**_UUID, "description": "The session's `id`."}},
+    },
+    "SendMessageRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["session_id", "to", "text"],
+        "properties": {
+            "session_id": {**_UUID, "description": "The session's `id`."},
+            "to": _PHONE,
+            "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH, "pattern": "\\S"},
+        },
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status", "checks"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "unavailable"]},
+            "checks": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "enum": ["ok", "unavailable"]},
+            },
+            "error": _ERROR_DETAIL,
+        },
+    },
+}
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    return _json(_ref("Error"), f'`{{"error": {{"code", "message"}}}}`; codes: {ERROR_CODES[status]}')
+
+
+def _body(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+PATHS: dict[str, Any] = {
+    "/api/health": {
+        "get": {
+            "operationId": "health",
+            "summary": "Whether PostgREST and SQS answer.",
+            "security": _PUBLIC,
+            "responses": {
+                "200": _json(_ref("Health"), "Everything answers."),
+                "503": _json(_ref("Health"), "A dependency is down; `checks` names it."),
+            },
+        }
+    },
+    "/api/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document.",
+            "security": _PUBLIC,
+            "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+        }
+    },
+    "/api/sessions": {
+        "get": {
+            "operationId": "listSessions",
+            "summary": "My sessions, newest first.",
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["sessions"],
+                        "properties": {"sessions": {"type": "array", "items": _ref("Session")}},
+                    },
+                    "My sessions.",
+                ),
+                **_errors(401, 503),
+            },
+        }
+    },
+    "/api/sessions/create": {
+        "post": {
+            "operationId": "createSession",
+            "summary": "Create a session (`pending`) and ask a runner to start it.",
+            "requestBody": _body("CreateSessionRequest"),
+            "responses": {
+                "201": _json(_ref("Session"), "The new session."),
+                **_errors(400, 401, 409, 413, 415, 503),
+            },
+        }
+    },
+    "/api/sessions/disconnect": {
+        "post": {
+            "operationId": "disconnectSession",
+            "summary": "Log the device out and end the session.",
+            "requestBody": _body("DisconnectSessionRequest"),
+            "responses": {
+                "202": _json(_ref("Session"), "Accepted: the runner is told, or the session is ended here."),
+                **_errors(400, 401, 404, 409, 413, 415, 503),
+            },
+        }
+    },
+    "/api/messages/send": {
+        "post": {
+            "operationId": "sendMessage",
+            "summary": "Queue a text message from a connected session.",
+            "requestBody": _body("SendMessageRequest"),
+            "responses": {
+                "202": _json(
+                    {"type": "object", "required": ["message"], "properties": {"message": _ref("Message")}},
+                    "Queued: the message row (`queued`) is the source of truth.",
+                ),
+                **_errors(400, 401, 404, 409, 413, 415, 503),
+            },
+        }
+    },
+    "/api/sessions/{id}": {
+        "parameters": [_SESSION_PATH_ID],
+        "get": {
+            "operationId": "getSession",
+            "summary": "One of my sessions (the QR code only while it is valid).",
+            "responses": {"200": _json(_ref("Session"), "The session."), **_errors(401, 404, 503)},
+        },
+        "delete": {
+            "operationId": "deleteSession",
+            "summary": "Log out, erase the stored auth state and remove the session.",
+            "parameters": [
+                {
+                    "name": "delete_messages",
+                    "in": "query",
+                    "required": False,
+                    "description": "Also erase its messages (by default they are kept, detached).",
+                    "schema": {"type": "string", "enum": ["true", "false", "1", "0"]},
+                }
+            ],
+            "responses": {"204": {"description": "Deleted."}, **_errors(400, 401, 404, 503)},
+        },
+    },
+    "/api/sessions/{id}/qr": {
+        "parameters": [_SESSION_PATH_ID],
+        "get": {
+            "operationId": "getSessionQr",
+            "summary": "The current QR code as a PNG image.",
+            "responses": {
+                "200": {
+                    "description": "The QR code.",
+                    "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                **_errors(401, 404, 406, 410, 503),
+            },
+        },
+    },
+    "/api/sessions/{id}/messages": {
+        "parameters": [_SESSION_PATH_ID],
+        "get": {
+            "operationId": "listMessages",
+            "summary": "The session's messages, newest first, a page at a time.",
+            "parameters": [
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_PAGE_SIZE,
+                        "default": DEFAULT_PAGE_SIZE,
+                    },
+                },
+                {
+                    "name": "before",
+                    "in": "query",
+                    "required": False,
+                    "description": "The `next_cursor` of the previous page.",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["messages", "next_cursor"],
+                        "properties": {
+                            "messages": {"type": "array", "items": _ref("Message")},
+                            "next_cursor": _nullable({"type": "string"}),
+                        },
+                    },
+                    "A page of messages.",
+                ),
+                **_errors(400, 401, 404, 503),
+            },
+        },
+    },
+    "/api/sessions/{id}/restart": {
+        "parameters": [_SESSION_PATH_ID],
+        "post": {
+            "operationId": "restartSession",
+            "summary": "Close and start the session again (a new QR code if it is not logged in).",
+            "responses": {
+                "202": _json(_ref("Session"), "Accepted."),
+                **_errors(401, 404, 409, 503),
+            },
+        },
+    },
+}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "wagate API",
+        "version": "1.0.0",
+        "description": "WhatsApp Web sessions for chatbots. Every operation but health and this document "
+        "needs `Authorization: Bearer <Supabase access token>`. Errors are "
+        '`{"error": {"code", "message"}}` with a stable `code`.',
+    },
+    "paths": PATHS,
+    "security": _AUTHENTICATED,
+    "components": {
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        "schemas": SCHEMAS,
+        "responses": {f"Error{status}": _error_response(status) for status in ERROR_CODES},
+    },
+}

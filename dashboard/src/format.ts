@@ -1,0 +1,48 @@
+// Small pure formatting helpers shared by the components.
+
+/**
+ * The phone number a user typed, as the API wants it (E.164 digits without "+"), or null when it
+ * cannot be one: 7–15 digits, not starting with 0 once "+" or "00" is removed.
+ */
+export function normalizePhoneNumber(input: string): string | null {
+  let digits = input.trim().replace(/[\s\-().]/g, '');
+  if (digits.startsWith('+')) digits = digits.slice(1);
+  else if (digits.startsWith('00')) digits = digits.slice(2);
+  return /^[1-9][0-9]{6,14}$/.test(digits) ? digits : null;
+}
+
+/** A number as the API stores it (digits), shown the international way. */
+export function formatPhoneNumber(digits: string | null | undefined): string {
+  if (!digits) return '';
+  return digits.startsWith('+') ? digits : `+${digits}`;
+}
+
+/** "ABCD1234" shown as "ABCD-1234", the way WhatsApp prints pairing codes. */
+export function formatPairingCode(code: string): string {
+  const clean = code.replace(/[^0-9A-Za-z]/g, '').toUpperCase();
+  return clean.length === 8 ? `${clean.slice(0, 4)}-${clean.slice(4)}` : clean;
+}
+
+/** Seconds left until `iso` (rounded up, never negative); null when there is no expiry. */
+export function secondsUntil(iso: string | null | undefined, now: number): number | null {
+  if (!iso) return null;
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** "0:42", "1:05". */
+export function formatCountdown(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** A message time: the time of day for today, the date and time otherwise. */
+export function formatTimestamp(iso: string, now: number = Date.now()): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const sameDay = at.toDateString() === new Date(now).toDateString();
+  return sameDay
+    ? at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    : at.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}

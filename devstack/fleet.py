@@ -1,0 +1,65 @@
+"""Runners and the simulator as processes of the local stack (and of test suites)."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from devstack.process import ProcessSpec
+
+
+def runner_spec(
+    env: dict[str, str], run_dir: Path, log_dir: Path, *, runner_id: str | None = None
+) -> ProcessSpec:
+    """`python -m runner` for the stack in `env`; ready once it has registered itself."""
+    runner_id = runner_id or f"local-{uuid.uuid4().hex[:8]}"
+    database_url = env["DATABASE_URL"]
+
+    def registered() -> bool:
+        with psycopg.connect(database_url, connect_timeout=2) as conn:
+            row = conn.execute(
+                "select 1 from whatsapp_web_runners where runner_id = %s", (runner_id,)
+            ).fetchone()
+            return row is not None
+
+    return ProcessSpec(
+        name=f"runner {runner_id}",
+        argv=[sys.executable, "-m", "runner"],
+        log_path=log_dir / f"runner-{runner_id}.log",
+        env={
+            **env,
+            "RUNNER_ID": runner_id,
+            "RUNNER_PID_DIR": str(run_dir),
+            "HEARTBEAT_FILE": str(run_dir / f"heartbeat-{runner_id}"),
+            "PYTHONUNBUFFERED": "1",
+        },
+        ready=registered,
+        ready_timeout_s=90,
+        stop_timeout_s=60,
+    )
+
+
+def simulator_spec(
+    port: int, log_dir: Path, env: dict[str, str], extra_args: list[str] | None = None
+) -> ProcessSpec:
+    url = f"http://127.0.0.1:{port}"
+    return ProcessSpec(
+        name="simulator",
+        argv=[
+            sys.executable,
+            "-m",
+            "simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *(extra_args or []),
+        ],
+        log_path=log_dir / "simulator.log",
+        env=env,
+        ready=lambda: httpx.get(f"{url}/control/health", timeout=1).status_code == 200,
+    )

@@ -1,0 +1,1 @@
+"""wagate's AWS CDK app: `python infra/app.py` (make synth) and the CDK CLI (make deploy)."""

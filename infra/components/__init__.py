@@ -1,0 +1,1 @@
+"""One construct per component of wagate's AWS deployment."""

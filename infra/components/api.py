@@ -1,0 +1,146 @@
+"""The HTTP API (DESIGN.md §3): the Chalice app in `api_lambda/` through `chalice.cdk`.
+
+Chalice does not manage the function's role (`manage_iam_role: false`): the role is built here with
+exactly what the handlers need (send commands, read the stage's secret, erase a deleted session's
+checkpoints, write their logs and traces), so the template states the API's privileges.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import RemovalPolicy
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from infra.components.checkpoints import CheckpointStore
+from infra.components.queues import CommandQueues
+from infra.components.secrets import AppSecret
+from infra.nag import acknowledge_wildcards
+from infra.settings import StageSettings
+
+API_SOURCE_DIR = Path(__file__).resolve().parents[2] / "api_lambda"
+API_GATEWAY_STAGE = "api"
+# Logical ids in the template `chalice package` writes.
+FUNCTION_ID = "APIHandler"
+REST_API_ID = "RestAPI"
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: StageSettings,
+        queues: CommandQueues,
+        checkpoints: CheckpointStore,
+        secret: AppSecret,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+        source_dir: Path = API_SOURCE_DIR,
+    ) -> None:
+        super().__init__(scope, id)
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=removal_policy)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"wagate {settings.stage} API function",
+        )
+        self.log_group.grant_write(self.role)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                # X-Ray has no resource-level permissions for these two actions.
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                resources=["*"],
+            )
+        )
+        queues.grant_send_commands(self.role)
+        checkpoints.grant_erase(self.role)
+        secret.grant_read(self.role)
+        acknowledge_wildcards(self.role, queues=queues, checkpoints=checkpoints, xray=True)
+
+        self.environment = api_environment(settings, queues=queues, checkpoints=checkpoints, secret=secret)
+        # chalice.cdk names the Chalice stage after the construct's scope, so the app is placed in
+        # the stack itself: the stage is the stack name (`wagate-dev`), not a construct path.
+        with _scratch_directory():
+            self.chalice = Chalice(
+                Stack.of(self),
+                f"{id}Chalice",
+                source_dir=str(source_dir),
+                stage_config=chalice_stage_config(
+                    settings, role_arn=self.role.role_arn, environment=self.environment
+                ),
+            )
+        function = self.chalice.get_resource(FUNCTION_ID)
+        function.add_property_override("LoggingConfig", {"LogGroup": self.log_group.log_group_name})
+        rest_api = self.chalice.get_resource(REST_API_ID)
+        rest_api.add_property_override("TracingEnabled", True)
+        rest_api.add_property_override(
+            "MethodSettings",
+            [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": settings.api_rate_limit,
+                    "ThrottlingBurstLimit": settings.api_burst_limit,
+                }
+            ],
+        )
+
+
+@contextlib.contextmanager
+def _scratch_directory() -> Iterator[None]:
+    """chalice.cdk packages into `./chalice.out`; the CDK copies what it needs into cdk.out at once,
+    so the package is built in a temporary directory that is removed afterwards."""
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="wagate-chalice-") as scratch:
+        os.chdir(scratch)
+        try:
+            yield
+        finally:
+            os.chdir(previous)
+
+
+def api_environment(
+    settings: StageSettings, *, queues: CommandQueues, checkpoints: CheckpointStore, secret: AppSecret
+) -> Mapping[str, str]:
+    """The API's configuration: names only; secrets are read at runtime from WAGATE_SECRET_ARN."""
+    environment = {
+        "WAGATE_STAGE": settings.stage,
+        "WAGATE_START_QUEUE_URL": queues.start_queue.queue_url,
+        "WAGATE_RUNNER_QUEUE_PREFIX": settings.runner_queue_prefix,
+        "WAGATE_CHECKPOINT_BUCKET": checkpoints.bucket.bucket_name,
+        "SUPABASE_URL": settings.supabase_url,
+        "WAGATE_SECRET_ARN": secret.reference,
+        "CORS_ALLOW_ORIGIN": settings.cors_allow_origin,
+    }
+    if settings.jwt_issuer:
+        environment["JWT_ISSUER"] = settings.jwt_issuer
+    if settings.jwt_audience:
+        environment["JWT_AUDIENCE"] = settings.jwt_audience
+    return environment
+
+
+def chalice_stage_config(
+    settings: StageSettings, *, role_arn: str, environment: Mapping[str, str]
+) -> dict[str, Any]:
+    """Chalice settings for `chalice package` (the highest-priority layer over .chalice/config.json)."""
+    return {
+        "api_gateway_stage": API_GATEWAY_STAGE,
+        "api_gateway_endpoint_type": "REGIONAL",
+        "manage_iam_role": False,
+        "iam_role_arn": role_arn,
+        "autogen_policy": False,
+        "xray": True,
+        "environment_variables": dict(environment),
+    }

@@ -1,0 +1,26 @@
+"""python -m runner: one runner of the fleet (settings from the environment; see README)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from runner import logs
+from runner.service import Runner
+from runner.settings import RunnerSettings
+from wagate.errors import ConfigError
+
+
+def main() -> int:
+    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+    try:
+        settings = RunnerSettings.from_env()
+    except ConfigError as exc:
+        print(f"runner: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(Runner(settings).run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""Messages of one session: inbound -> stored once -> chatbot -> replies stored `queued` -> sent.
+One chat is handled in order; chats run concurrently (one worker per busy chat)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from runner.botclient import BotError, BotRequest
+from wagate.status import Direction, MessageStatus
+
+if TYPE_CHECKING:
+    from runner.session import WhatsAppSession
+
+log = logging.getLogger("runner.pipeline")
+
+Job = Callable[[], Awaitable[None]]
+
+
+def new_whatsapp_id() -> str:
+    """A message key id in WhatsApp Web's own shape, chosen before sending so a resend after a
+    crash reuses it (the server keeps one message per id)."""
+    return "3EB0" + secrets.token_hex(9).upper()
+
+
+def number_of(wid: str | None) -> str:
+    return (wid or "").split("@", 1)[0]
+
+
+def skip_reason(message: dict, *, reply_to_groups: bool, reply_to_own: bool) -> str | None:
+    """Why an inbound event is not a customer message for the bot (None: it is one). Pure."""
+    remote = message.get("remote") or message.get("from") or ""
+    if message.get("fromMe") and not reply_to_own:
+        return "own message"
+    if remote == "status@broadcast" or remote.endswith("@broadcast"):
+        return "status broadcast"
+    if remote.endswith("@g.us") and not reply_to_groups:
+        return "group message"
+    if remote.endswith("@newsletter"):
+        return "channel message"
+    return None
+
+
+class ChatSequencer:
+    """Runs jobs of one chat one after another, different chats in parallel."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, asyncio.Queue[Job]] = {}
+        self._workers: dict[str, asyncio.Task] = {}
+
+    def submit(self, chat: str, job: Job) -> None:
+        queue = self._queues.setdefault(chat, asyncio.Queue())
+        queue.put_nowait(job)
+        if chat not in self._workers or self._workers[chat].done():
+            self._workers[chat] = asyncio.get_running_loop().create_task(self._drain(chat, queue))
+
+    async def _drain(self, chat: str, queue: asyncio.Queue[Job]) -> None:
+        while not queue.empty():
+            job = queue.get_nowait()
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("chat job failed", extra={"chat": chat[:4] + "…"})
+        self._queues.pop(chat, None)
+        self._workers.pop(chat, None)
+
+    def busy(self) -> bool:
+        return any(not task.done() for task in self._workers.values())
+
+    async def drain(self, timeout_s: float) -> bool:
+        """Wait for in-flight jobs (graceful shutdown); True when all finished in time."""
+        tasks = [t for t in self._workers.values() if not t.done()]
+        if not tasks:
+            return True
+        _done, pending = await asyncio.wait(tasks, timeout=timeout_s)
+        return not pending
+
+    def cancel(self) -> None:
+        for task in self._workers.values():
+            task.cancel()
+
+
+class ConversationPipeline:
+    def __init__(self, session: WhatsAppSession) -> None:
+        self.session = session
+        self.sequencer = ChatSequencer()
+
+    # ------------------------------------------------------------------ inbound
+    async def on_inbound(self, message: dict) -> None:
+        session, settings = self.session, self.session.deps.settings
+        reason = skip_reason(
+            message, reply_to_groups=settings.reply_to_groups, reply_to_own=settings.reply_to_own
+        )
+        if reason:
+            log.debug("inbound skipped", extra={"session_id": session.id, "reason": reason})
+            return
+        customer = number_of(message.get("remote") or message.get("from"))
+        row = {
+            "session_id": session.id,
+            "chatbot_id": session.row["chatbot_id"],
+            "message_id": message.get("key") or message["id"],
+            "from_number": customer,
+            "to_number": session.phone or number_of(message.get("to")),
+            "direction": str(Direction.INBOUND),
+            "content": message.get("body") or "",
+            "timestamp": _iso(message.get("t")),
+            "status": str(MessageStatus.RECEIVED),
+        }
+        if message.get("type", "chat") != "chat":
+            row["status"], row["error"] = (
+                str(MessageStatus.FAILED),
+                f"unsupported message type: {message['type']}",
+            )
+            row["content"] = row["content"] or f"[{message['type']}]"
+        stored = await session.deps.repo.insert_inbound(row)
+        if stored is None:
+            log.info("inbound duplicate ignored", extra={"session_id": session.id})
+            return
+        log.info("message.received", extra={"session_id": session.id, "message_row": stored["id"]})
+        if stored["status"] == MessageStatus.RECEIVED:
+            stored["_notify_name"] = message.get("notifyName")
+            self.sequencer.submit(customer, lambda: self.answer(stored))
+
+    async def answer(self, inbound: dict) -> None:
+        session, deps = self.session, self.session.deps
+        await deps.repo.mark_message(
+            inbound["id"], deps.settings.runner_id, session.epoch, MessageStatus.REPLYING
+        )
+        request = BotRequest(
+            url=session.row.get("bot_endpoint") or deps.settings.common.avatar_chat_url,
+            payload={
+                "chatbot_id": session.row["chatbot_id"],
+                "session_id": session.id,
+                "conversation_id": f"{session.id}:{inbound['from_number']}",
+                "channel": "whatsapp_web",
+                "message": {
+                    "id": inbound["message_id"],
+                    "text": inbound["content"],
+                    "timestamp": inbound["timestamp"],
+                },
+                "customer": {"phone": inbound["from_number"], "name": inbound.get("_notify_name")},
+            },
+            idempotency_key=inbound["id"],
+        )
+        try:
+            texts = await deps.bot.ask(request)
+        except BotError as exc:
+            log.warning("chatbot failed", extra={"session_id": session.id, "reason": exc.reason})
+            await deps.repo.mark_message(
+                inbound["id"], deps.settings.runner_id, session.epoch, MessageStatus.FAILED, error=exc.reason
+            )
+            return
+        replies = await deps.repo.rpc(
+            "store_replies",
+            p_inbound_id=inbound["id"],
+            p_runner_id=deps.settings.runner_id,
+            p_epoch=session.epoch,
+            p_whatsapp_ids=[new_whatsapp_id() for _ in texts],
+            p_texts=texts,
+        )
+        for reply in replies or []:
+            await self.send(reply, check_number=False)
+
+    # ------------------------------------------------------------------ outbound
+    def submit_outbound(self, row: dict) -> None:
+        self.sequencer.submit(row["to_number"], lambda: self.send_by_id(row["id"]))
+
+    async def send_by_id(self, message_row_id: str) -> None:
+        row = await self.session.deps.repo.get_message(message_row_id)
+        if row is None or row["status"] != MessageStatus.QUEUED or row["session_id"] != self.session.id:
+            return  # sent already, or deleted
+        await self.send(row, check_number=row.get("reply_to") is None)
+
+    async def send(self, row: dict, *, check_number: bool) -> None:
+        session, deps = self.session, self.session.deps
+        runner_id = deps.settings.runner_id
+        if check_number and not await session.number_exists(row["to_number"]):
+            await deps.repo.mark_message(
+                row["id"],
+                runner_id,
+                session.epoch,
+                MessageStatus.FAILED,
+                error=f"{row['to_number']} is not on WhatsApp",
+                expected_status=MessageStatus.QUEUED,
+            )
+            return
+        await session.limiter.take()
+        try:
+            result = await session.send_text(row["to_number"], row["content"], row["message_id"])
+        except Exception as exc:  # the page failed the send: recorded, not retried blindly
+            await deps.repo.mark_message(
+                row["id"],
+                runner_id,
+                session.epoch,
+                MessageStatus.FAILED,
+                error=f"send failed: {str(exc)[:200]}",
+                expected_status=MessageStatus.QUEUED,
+            )
+            raise
+        await deps.repo.mark_message(
+            row["id"],
+            runner_id,
+            session.epoch,
+            MessageStatus.SENT,
+            whatsapp_id=result.get("key") or row["message_id"],
+            ack=1,
+            expected_status=MessageStatus.QUEUED,
+        )
+        log.info("message.sent", extra={"session_id": session.id, "message_row": row["id"]})
+
+    # ------------------------------------------------------------------ recovery
+    async def resume_unfinished(self) -> int:
+        """After (re)connecting: answer what was received but not answered, send what is queued."""
+        rows = await self.session.deps.repo.unfinished_messages(self.session.id)
+        for row in rows:
+            if row["direction"] == Direction.INBOUND:
+                self.sequencer.submit(row["from_number"], lambda r=row: self.answer(r))
+            else:
+                self.sequencer.submit(row["to_number"], lambda r=row: self.send_by_id(r["id"]))
+        return len(rows)
+
+
+def _iso(epoch_s: object) -> str:
+    from datetime import UTC, datetime
+
+    try:
+        return datetime.fromtimestamp(float(epoch_s), UTC).isoformat()  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return datetime.now(UTC).isoformat()

@@ -1,0 +1,334 @@
+"""The runner service: registers, heartbeats, takes start commands while it has room, takes its
+own commands always, renews its leases, adopts orphaned sessions, and shuts down in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+
+from runner.botclient import BotClient
+from runner.browser import BrowserOwner
+from runner.queues import ReceivedCommand, RunnerQueues
+from runner.repository import RunnerRepository
+from runner.session import SessionDeps, WhatsAppSession
+from runner.settings import RunnerSettings
+from wagate.commands import Command, CommandType
+from wagate.errors import InvalidInput, WagateError
+from wagate.status import SessionStatus
+
+log = logging.getLogger("runner")
+SEEN_COMMANDS = 10_000
+NEVER_DROP_BY_EPOCH = {CommandType.SEND, CommandType.START}
+
+
+async def poll(delay_s: float) -> AsyncIterator[None]:
+    while True:
+        yield
+        await asyncio.sleep(delay_s)
+
+
+class Runner:
+    def __init__(self, settings: RunnerSettings) -> None:
+        self.settings = settings
+        self.sessions: dict[str, WhatsAppSession] = {}
+        self.queue_url: str | None = None
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self.repo = RunnerRepository(settings.common.rest_url, settings.common.service_role_key)
+        self.queues = RunnerQueues(max_receives=settings.max_receives)
+        self.bot = BotClient(
+            settings.common.service_role_key, timeout_s=settings.bot_timeout_s, attempts=settings.bot_attempts
+        )
+        self.browser = BrowserOwner(on_browser_lost=self._browser_lost)
+        self.deps = SessionDeps(settings=settings, repo=self.repo, bot=self.bot, browser=self.browser)
+
+    @property
+    def log_extra(self) -> dict:
+        return {"runner_id": self.settings.runner_id}
+
+    @property
+    def free_slots(self) -> int:
+        return max(0, self.settings.capacity - len(self.sessions))
+
+    # ------------------------------------------------------------------ main
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stop.set)
+        await self.browser.start()
+        self.queue_url = await self.queues.ensure_runner_queue(self.settings.runner_queue_name)
+        await self.repo.register_runner(self.settings.runner_id, self.queue_url, self.settings.capacity)
+        self._write_pid_file()
+        self._touch_heartbeat()
+        log.info("runner started", extra={**self.log_extra, "capacity": self.settings.capacity})
+        self._tasks = [
+            asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
+            asyncio.create_task(self._lease_loop(), name="leases"),
+            asyncio.create_task(self._own_queue_loop(), name="own-queue"),
+            asyncio.create_task(self._start_queue_loop(), name="start-queue"),
+            asyncio.create_task(self._orphan_loop(), name="orphans"),
+        ]
+        stopper = asyncio.create_task(self._stop.wait())
+        done, _ = await asyncio.wait([stopper, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stopper and task.exception():
+                log.error(
+                    "runner loop died",
+                    extra={**self.log_extra, "loop": task.get_name()},
+                    exc_info=task.exception(),
+                )
+        await self.shutdown()
+        return 0
+
+    async def shutdown(self) -> None:
+        """Stop taking work, finish in-flight replies, release every session, deregister."""
+        deadline = time.monotonic() + self.settings.shutdown_deadline_s
+        for task in self._tasks:
+            if task.get_name() in ("start-queue", "own-queue", "orphans"):
+                task.cancel()
+        sessions = list(self.sessions.values())
+        log.info("runner stopping", extra={**self.log_extra, "sessions": len(sessions)})
+        per_session = max(1.0, (deadline - time.monotonic()) / 2)
+        await asyncio.gather(
+            *(s.close(release=True, drain_s=per_session) for s in sessions), return_exceptions=True
+        )
+        for task in self._tasks:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await self.repo.delete_runner(self.settings.runner_id)
+        if self.queue_url:
+            with contextlib.suppress(Exception):
+                await self.queues.delete_queue(self.queue_url)
+        await self.browser.close()
+        await self.bot.aclose()
+        await self.repo.aclose()
+        self._remove_pid_file()
+        log.info("runner stopped", extra=self.log_extra)
+
+    # ------------------------------------------------------------------ loops
+    async def _heartbeat_loop(self) -> None:
+        async for _ in poll(self.settings.heartbeat_interval_s):
+            try:
+                await self.repo.heartbeat(self.settings.runner_id, len(self.sessions))
+                self._touch_heartbeat()
+            except WagateError as exc:
+                log.warning("heartbeat failed", extra={**self.log_extra, "error": str(exc)})
+
+    async def _lease_loop(self) -> None:
+        async for _ in poll(max(1.0, self.settings.lease_ttl_s / 3)):
+            for session in list(self.sessions.values()):
+                try:
+                    held = await self.repo.renew_lease(
+                        session.id, self.settings.runner_id, session.epoch, self.settings.lease_ttl_s
+                    )
+                except WagateError as exc:
+                    log.warning("lease renewal failed", extra={**session.log_extra, "error": str(exc)})
+                    continue
+                if not held:
+                    log.warning("lease lost", extra=session.log_extra)
+                    session.lease_lost = True
+                    await session.close(release=False)
+
+    async def _start_queue_loop(self) -> None:
+        async for _ in poll(0):
+            if self.free_slots == 0:
+                await asyncio.sleep(1)
+                continue
+            await self._receive_and_handle(self.settings.common.start_queue_url, self.free_slots)
+
+    async def _own_queue_loop(self) -> None:
+        assert self.queue_url is not None
+        async for _ in poll(0):
+            await self._receive_and_handle(self.queue_url, 10)
+
+    async def _receive_and_handle(self, queue_url: str, max_messages: int) -> None:
+        try:
+            received = await self.queues.receive(
+                queue_url, max_messages=max_messages, wait_s=self.settings.poll_wait_s
+            )
+        except WagateError as exc:
+            log.warning("queue receive failed", extra={**self.log_extra, "error": str(exc)})
+            await asyncio.sleep(1)
+            return
+        await asyncio.gather(*(self._handle_command(item) for item in received))
+
+    async def _orphan_loop(self) -> None:
+        """Adopt sessions whose runner died (lease expired), and clean up after dead runners."""
+        async for _ in poll(max(1.0, self.settings.lease_ttl_s / 2)):
+            try:
+                if self.free_slots:
+                    rows = await self.repo.claim_orphaned(
+                        self.settings.runner_id, self.free_slots, self.settings.lease_ttl_s
+                    )
+                    for row in rows:
+                        log.info(
+                            "adopting orphaned session", extra={**self.log_extra, "session_id": row["id"]}
+                        )
+                        await self._open_session(row)
+                await self._reap_dead_runners()
+            except WagateError as exc:
+                log.warning("orphan scan failed", extra={**self.log_extra, "error": str(exc)})
+
+    async def _reap_dead_runners(self) -> None:
+        for dead in await self.repo.stale_runners(older_than_s=max(30, self.settings.lease_ttl_s * 4)):
+            if dead["runner_id"] == self.settings.runner_id:
+                continue
+            log.info(
+                "removing a dead runner's queue", extra={**self.log_extra, "dead_runner": dead["runner_id"]}
+            )
+            await self.queues.delete_queue(dead["queue_url"])
+            await self.repo.delete_runner(dead["runner_id"])
+
+    # ------------------------------------------------------------------ commands
+    async def _handle_command(self, received: ReceivedCommand) -> None:
+        try:
+            command = Command.from_json(received.body)
+        except InvalidInput:
+            log.error("malformed command dropped", extra=self.log_extra)
+            await self.queues.delete(received)
+            return
+        if command.id in self._seen:
+            await self.queues.delete(received)
+            return
+        keeper = asyncio.create_task(self._keep_invisible(received))
+        try:
+            await self._dispatch(command)
+        except Exception as exc:
+            await self._command_failed(received, command, exc)
+            return
+        finally:
+            keeper.cancel()
+        self._remember(command.id)
+        await self.queues.delete(received)
+
+    async def _keep_invisible(self, received: ReceivedCommand) -> None:
+        """Extend the SQS visibility while a command is being worked on."""
+        async for _ in poll(20):
+            with contextlib.suppress(WagateError):
+                await self.queues.extend_visibility(received, 60)
+
+    async def _command_failed(self, received: ReceivedCommand, command: Command, exc: Exception) -> None:
+        reason = f"command {command.type} failed {received.receive_count} time(s): {str(exc)[:300]}"
+        log.warning(
+            "command failed",
+            extra={
+                **self.log_extra,
+                "session_id": command.session_id,
+                "command": str(command.type),
+                "error": str(exc)[:300],
+            },
+        )
+        if received.receive_count >= self.settings.max_receives:
+            # The next receive moves it to the dead-letter queue; the session says why.
+            with contextlib.suppress(WagateError):
+                await self.repo._call(
+                    "PATCH",
+                    "/whatsapp_web_sessions",
+                    params={"id": f"eq.{command.session_id}"},
+                    json={"status": str(SessionStatus.FAILED), "last_error": reason},
+                )
+            return
+        with contextlib.suppress(WagateError):
+            await self.queues.extend_visibility(received, min(30, 2**received.receive_count))
+
+    def _remember(self, command_id: str) -> None:
+        self._seen[command_id] = None
+        while len(self._seen) > SEEN_COMMANDS:
+            self._seen.popitem(last=False)
+
+    async def _dispatch(self, command: Command) -> None:
+        session = self.sessions.get(command.session_id)
+        if (
+            session is not None
+            and command.type not in NEVER_DROP_BY_EPOCH
+            and 0 < command.epoch < session.epoch
+        ):
+            log.info("stale command dropped", extra={**session.log_extra, "command": str(command.type)})
+            return
+        if command.type == CommandType.START:
+            if session is None:
+                await self._claim_and_open(command.session_id)
+        elif command.type == CommandType.SEND:
+            if session is not None and session.status == SessionStatus.CONNECTED:
+                row = await self.repo.get_message(str(command.payload.get("message_id")))
+                if row is not None:
+                    session.pipeline.submit_outbound(row)
+            # otherwise: the row stays queued and the owner sends it once connected
+        elif command.type == CommandType.DISCONNECT:
+            if session is not None:
+                await session.logout()
+                await session.set_status(
+                    SessionStatus.DISCONNECTED,
+                    qr_code=None,
+                    qr_expires_at=None,
+                    pairing_code=None,
+                    last_error=None,
+                )
+                await session.close()
+        elif command.type == CommandType.RESTART:
+            if session is not None:
+                await session.close(release=False, drain_s=5)
+            await self._claim_and_open(command.session_id)
+        elif command.type == CommandType.DELETE:
+            if session is not None:
+                await session.logout()
+                await session.close()
+
+    async def _claim_and_open(self, session_id: str) -> None:
+        row = await self.repo.claim_session(session_id, self.settings.runner_id, self.settings.lease_ttl_s)
+        if row is None:
+            log.info(
+                "session held by another runner; start dropped",
+                extra={**self.log_extra, "session_id": session_id},
+            )
+            return
+        await self._open_session(row)
+
+    async def _open_session(self, row: dict) -> None:
+        session = WhatsAppSession(row, self.deps, on_closed=self._forget)
+        self.sessions[session.id] = session
+        try:
+            await session.start()
+        except WagateError:
+            raise
+        except Exception as exc:
+            await session.fail(f"could not open WhatsApp Web: {str(exc)[:300]}")
+
+    def _forget(self, session: WhatsAppSession) -> None:
+        if self.sessions.get(session.id) is session:
+            del self.sessions[session.id]
+
+    async def _browser_lost(self) -> None:
+        """The browser died: its sessions are reopened in a new one (same lease, same epoch)."""
+        for session in list(self.sessions.values()):
+            row = dict(session.row)
+            session.lease_lost = True  # keep the lease: this runner reopens it at once
+            await session.close(release=False)
+            claimed = await self.repo.claim_session(
+                row["id"], self.settings.runner_id, self.settings.lease_ttl_s
+            )
+            if claimed:
+                await self._open_session(claimed)
+
+    # ------------------------------------------------------------------ files
+    def _touch_heartbeat(self) -> None:
+        path = self.settings.heartbeat_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{time.time():.0f} {len(self.sessions)}\n")
+
+    def _write_pid_file(self) -> None:
+        if self.settings.pid_dir:
+            self.settings.pid_dir.mkdir(parents=True, exist_ok=True)
+            (self.settings.pid_dir / f"runner-{self.settings.runner_id}.pid").write_text(f"{os.getpid()}\n")
+
+    def _remove_pid_file(self) -> None:
+        if self.settings.pid_dir:
+            with contextlib.suppress(FileNotFoundError):
+                (self.settings.pid_dir / f"runner-{self.settings.runner_id}.pid").unlink()

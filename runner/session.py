@@ -1,0 +1,279 @@
+"""One WhatsApp session held by this runner: a browser context with WhatsApp Web and the bridge,
+and the status machine that mirrors it into the session row (every write fenced by the epoch)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
+
+from runner.pipeline import ConversationPipeline
+from runner.qr import render_qr_png
+from runner.ratelimit import TokenBucket
+from runner.repository import LeaseLost
+from wagate.status import QR_TTL_SECONDS, SessionStatus
+
+if TYPE_CHECKING:
+    from runner.botclient import BotClient
+    from runner.browser import BrowserOwner
+    from runner.repository import RunnerRepository
+    from runner.settings import RunnerSettings
+
+log = logging.getLogger("runner.session")
+BRIDGE_JS = (Path(__file__).parent / "bridge" / "bridge.js").read_text()
+
+
+@dataclass
+class SessionDeps:
+    settings: RunnerSettings
+    repo: RunnerRepository
+    bot: BotClient
+    browser: BrowserOwner
+
+
+class WhatsAppSession:
+    def __init__(self, row: dict, deps: SessionDeps, *, on_closed=None) -> None:
+        self.row = row
+        self.id: str = row["id"]
+        self.epoch: int = int(row["epoch"])
+        self.deps = deps
+        self.status = SessionStatus(row.get("status") or SessionStatus.PENDING)
+        self.phone: str | None = row.get("phone_number")
+        self.pipeline = ConversationPipeline(self)
+        self.limiter = TokenBucket(deps.settings.send_rate_per_s, deps.settings.send_burst)
+        self.context: BrowserContext | None = None
+        self.page: Page | None = None
+        self.events: asyncio.Queue[dict] = asyncio.Queue()
+        self._tasks: list[asyncio.Task] = []
+        self._ready = asyncio.Event()
+        self._pairing_requested = False
+        self._closed = False
+        self._on_closed = on_closed
+        self.lease_lost = False
+
+    @property
+    def log_extra(self) -> dict:
+        return {"session_id": self.id, "runner_id": self.deps.settings.runner_id, "epoch": self.epoch}
+
+    # ------------------------------------------------------------------ status
+    async def set_status(self, status: SessionStatus | None = None, **fields: Any) -> None:
+        if status is not None:
+            fields["status"] = str(status)
+        row = await self.deps.repo.update_session(self.id, self.deps.settings.runner_id, self.epoch, **fields)
+        self.row.update(row)
+        if status is not None and status != self.status:
+            self.status = status
+            log.info("session.status", extra={**self.log_extra, "status": str(status)})
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self, storage_state: dict | None = None) -> None:
+        await self.set_status(SessionStatus.STARTING, last_error=None, qr_code=None, qr_expires_at=None)
+        self.context = await self.deps.browser.new_context(storage_state=storage_state)
+        await self.context.expose_binding("__wagateEmit", self._on_emit)
+        await self.context.add_init_script(BRIDGE_JS)
+        self.page = await self.context.new_page()
+        self.page.on("crash", lambda _p: self.events.put_nowait({"type": "page_crashed"}))
+        self.page.on("close", lambda _p: self.events.put_nowait({"type": "page_closed"}))
+        self.page.on("framenavigated", self._on_navigated)
+        self._tasks.append(asyncio.create_task(self._consume_events(), name=f"events-{self.id}"))
+        self._tasks.append(asyncio.create_task(self._load_watchdog(), name=f"watchdog-{self.id}"))
+        await self.page.goto(self.deps.settings.wa_web_url, wait_until="commit")
+
+    def _on_emit(self, _source: dict, payload: dict) -> None:
+        self.events.put_nowait(payload)
+
+    def _on_navigated(self, frame) -> None:
+        if self.page is not None and frame == self.page.main_frame and "post_logout=1" in frame.url:
+            self.events.put_nowait({"type": "logout"})
+
+    async def _load_watchdog(self) -> None:
+        await asyncio.sleep(self.deps.settings.load_timeout_s)
+        if self.status in (SessionStatus.STARTING, SessionStatus.PENDING):
+            self.events.put_nowait(
+                {
+                    "type": "error",
+                    "code": "load_timeout",
+                    "message": f"WhatsApp Web showed neither a QR code nor a login within "
+                    f"{self.deps.settings.load_timeout_s:.0f} s",
+                }
+            )
+
+    async def _consume_events(self) -> None:
+        while not self._closed:
+            event = await self.events.get()
+            try:
+                await self._handle(event)
+            except LeaseLost:
+                log.warning("lease lost; dropping the session", extra=self.log_extra)
+                self.lease_lost = True
+                self._tasks.append(asyncio.create_task(self.close(release=False)))
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("event handling failed", extra={**self.log_extra, "event": event.get("type")})
+
+    async def _handle(self, event: dict) -> None:
+        kind = event.get("type")
+        if kind == "loaded":
+            log.info("whatsapp web loaded", extra={**self.log_extra, "wa_version": event.get("version")})
+        elif kind == "qr":
+            await self._on_qr(event["qr"])
+        elif kind == "qr_exhausted":
+            if self.status in (SessionStatus.QR_READY, SessionStatus.STARTING):
+                await self.set_status(
+                    SessionStatus.QR_EXPIRED,
+                    qr_code=None,
+                    qr_expires_at=None,
+                    pairing_code=None,
+                    last_error="nobody scanned the QR code in time; restart for a new one",
+                )
+                await self.close()
+        elif kind == "state":
+            await self._on_state(event.get("state"))
+        elif kind == "ready":
+            await self._on_ready(event)
+        elif kind == "message":
+            await self.pipeline.on_inbound(event["message"])
+        elif kind == "ack":
+            if event.get("key") and event.get("ack") is not None:
+                await self.deps.repo.update_ack(self.id, event["key"], int(event["ack"]))
+        elif kind == "logout":
+            await self._on_logout()
+        elif kind == "error":
+            await self.fail(_describe_error(event))
+        elif kind in ("page_crashed", "page_closed") and not self._closed:
+            await self.fail(f"the WhatsApp Web page {'crashed' if kind == 'page_crashed' else 'was closed'}")
+
+    async def _on_qr(self, qr: str) -> None:
+        if self.row.get("pairing_phone"):
+            await self._request_pairing_code()
+            return
+        png = await asyncio.to_thread(render_qr_png, qr)
+        expires = datetime.now(UTC) + timedelta(seconds=QR_TTL_SECONDS)
+        await self.set_status(SessionStatus.QR_READY, qr_code=png, qr_expires_at=expires.isoformat())
+
+    async def _request_pairing_code(self) -> None:
+        if self._pairing_requested or self.page is None:
+            return
+        self._pairing_requested = True
+        code = await self.page.evaluate(
+            "p => window.__wagate.requestPairingCode(p)", self.row["pairing_phone"]
+        )
+        expires = datetime.now(UTC) + timedelta(seconds=QR_TTL_SECONDS * 3)
+        await self.set_status(
+            SessionStatus.QR_READY, pairing_code=str(code), qr_code=None, qr_expires_at=expires.isoformat()
+        )
+
+    async def _on_state(self, state: str | None) -> None:
+        if state == "PAIRING" and self.status not in (SessionStatus.CONNECTED,):
+            await self.set_status(SessionStatus.AUTHENTICATING, qr_code=None, qr_expires_at=None)
+        elif state == "CONFLICT":
+            await self.set_status(
+                SessionStatus.DISCONNECTED,
+                last_error="WhatsApp Web was opened on another computer or browser",
+            )
+        elif state in ("UNPAIRED", "OPENING") and self.row.get("pairing_phone"):
+            with contextlib.suppress(PlaywrightError):
+                await self._request_pairing_code()
+
+    async def _on_ready(self, event: dict) -> None:
+        self.phone = event.get("phone") or self.phone
+        await self.set_status(
+            SessionStatus.CONNECTED,
+            phone_number=self.phone,
+            push_name=event.get("pushName"),
+            connected_at=datetime.now(UTC).isoformat(),
+            qr_code=None,
+            qr_expires_at=None,
+            pairing_code=None,
+            last_error=None,
+        )
+        self._ready.set()
+        resumed = await self.pipeline.resume_unfinished()
+        if resumed:
+            log.info("resumed unfinished messages", extra={**self.log_extra, "count": resumed})
+
+    async def _on_logout(self) -> None:
+        if self._closed:
+            return
+        await self.set_status(
+            SessionStatus.LOGGED_OUT,
+            qr_code=None,
+            qr_expires_at=None,
+            last_error="the phone unlinked this device; connect again with a new QR code",
+        )
+        await self.close()
+
+    async def fail(self, reason: str) -> None:
+        log.warning("session failed", extra={**self.log_extra, "reason": reason})
+        with contextlib.suppress(LeaseLost):
+            await self.set_status(SessionStatus.FAILED, last_error=reason, qr_code=None, qr_expires_at=None)
+        await self.close()
+
+    # ------------------------------------------------------------------ page operations
+    async def wait_ready(self, timeout_s: float) -> bool:
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout_s)
+            return True
+        except TimeoutError:
+            return False
+
+    async def number_exists(self, number: str) -> bool:
+        assert self.page is not None
+        return bool(await self.page.evaluate("n => window.__wagate.exists(n)", number))
+
+    async def send_text(self, to: str, text: str, whatsapp_id: str) -> dict:
+        if self.page is None:
+            raise RuntimeError("session has no page")
+        typing_ms = self.deps.settings.typing_ms
+        if typing_ms:
+            with contextlib.suppress(PlaywrightError):
+                await self.page.evaluate("n => window.__wagate.seenAndTyping(n)", to)
+            await asyncio.sleep(typing_ms / 1000)
+        return await self.page.evaluate(
+            "a => window.__wagate.sendText(a)", {"to": to, "text": text, "id": whatsapp_id}
+        )
+
+    async def logout(self) -> None:
+        """Log the device out on WhatsApp (API disconnect / delete)."""
+        if self.page is not None and not self.page.is_closed():
+            with contextlib.suppress(PlaywrightError):
+                await self.page.evaluate("() => window.__wagate && window.__wagate.logout()")
+
+    async def close(self, *, release: bool = True, drain_s: float = 0.0) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if drain_s:
+            await self.pipeline.sequencer.drain(drain_s)
+        self.pipeline.sequencer.cancel()
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+        if self.context is not None:
+            with contextlib.suppress(Exception):
+                await self.context.close()
+        self.context = self.page = None
+        if release and not self.lease_lost:
+            with contextlib.suppress(Exception):
+                await self.deps.repo.release_session(self.id, self.deps.settings.runner_id, self.epoch)
+        if self._on_closed:
+            self._on_closed(self)
+
+
+def _describe_error(event: dict) -> str:
+    if event.get("code") == "module_missing":
+        return (
+            f"WhatsApp Web changed: module {event.get('module')} is missing "
+            f"(wagate bridge cannot drive this version)"
+        )
+    return str(event.get("message") or event.get("code") or "unknown bridge error")

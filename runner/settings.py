@@ -1,0 +1,78 @@
+"""The runner's settings, read once from the environment (names shared with infra/ and devstack/)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from wagate.config import Settings, _float, _int, resolve_environment
+
+DEFAULT_WA_WEB_URL = "https://web.whatsapp.com/"
+
+
+def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if not raw:
+        return default
+    return raw in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    common: Settings
+    runner_id: str
+    capacity: int
+    wa_web_url: str
+    lease_ttl_s: int
+    heartbeat_file: Path
+    heartbeat_interval_s: float
+    pid_dir: Path | None
+    poll_wait_s: int
+    load_timeout_s: float  # WhatsApp Web must show a QR or log in within this
+    bot_timeout_s: float
+    bot_attempts: int
+    send_rate_per_s: float
+    send_burst: int
+    typing_ms: int
+    reply_to_groups: bool
+    reply_to_own: bool
+    log_message_text: bool
+    max_receives: int
+    shutdown_deadline_s: float
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RunnerSettings:
+        env = resolve_environment(environ)
+        runner_id = env.get("RUNNER_ID") or f"{socket.gethostname()[:20]}-{uuid.uuid4().hex[:8]}"
+        runner_id = re.sub(r"[^A-Za-z0-9_-]", "-", runner_id)[:60]
+        pid_dir = env.get("RUNNER_PID_DIR")
+        return cls(
+            common=Settings.from_env(env),
+            runner_id=runner_id,
+            capacity=_int(env, "RUNNER_CAPACITY", 50),
+            wa_web_url=env.get("WA_WEB_URL") or DEFAULT_WA_WEB_URL,
+            lease_ttl_s=_int(env, "LEASE_TTL_SECONDS", 15),
+            heartbeat_file=Path(env.get("HEARTBEAT_FILE") or f"/tmp/wagate-heartbeat-{runner_id}"),
+            heartbeat_interval_s=_float(env, "HEARTBEAT_INTERVAL_S", 5.0),
+            pid_dir=Path(pid_dir) if pid_dir else None,
+            poll_wait_s=_int(env, "RUNNER_POLL_WAIT_S", 2),
+            load_timeout_s=_float(env, "WA_LOAD_TIMEOUT_S", 45.0),
+            bot_timeout_s=_float(env, "BOT_TIMEOUT_S", 15.0),
+            bot_attempts=_int(env, "BOT_ATTEMPTS", 3),
+            send_rate_per_s=_float(env, "SEND_RATE_PER_S", 1.0),
+            send_burst=_int(env, "SEND_BURST", 10),
+            typing_ms=_int(env, "TYPING_MS", 0),
+            reply_to_groups=_bool(env, "REPLY_TO_GROUPS", False),
+            reply_to_own=_bool(env, "REPLY_TO_OWN_MESSAGES", False),
+            log_message_text=_bool(env, "LOG_MESSAGE_TEXT", False),
+            max_receives=_int(env, "COMMAND_MAX_RECEIVES", 5),
+            shutdown_deadline_s=_float(env, "SHUTDOWN_DEADLINE_S", 100.0),
+        )
+
+    @property
+    def runner_queue_name(self) -> str:
+        return f"{self.common.runner_queue_prefix}{self.runner_id}"[:80]

@@ -1,0 +1,71 @@
+"""`python -m simulator --host 127.0.0.1 --port 8300 [--ref-first-ms 60000 ...]`"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from simulator.config import SimulatorConfig
+from simulator.core import Simulator
+from simulator.web import create_app
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description="Local WhatsApp Web simulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8300, help="0 picks a free port")
+    parser.add_argument("--log-level", default="warning")
+    defaults = SimulatorConfig()
+    for field in dataclasses.fields(SimulatorConfig):
+        flag = "--" + field.name.replace("_", "-")
+        kind = int if isinstance(getattr(defaults, field.name), int) else str
+        parser.add_argument(flag, type=kind, default=getattr(defaults, field.name), help=f"(default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
+    values = {field.name: getattr(args, field.name) for field in dataclasses.fields(SimulatorConfig)}
+    return SimulatorConfig().updated(values)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        sys.exit(f"simulator: {exc}")
+    listener = socket.create_server((args.host, args.port))
+    host, port = listener.getsockname()[:2]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Simulator(config)),
+            log_level=args.log_level,
+            ws="websockets-sansio",
+            lifespan="off",
+            access_log=False,
+        )
+    )
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.02)
+    if server.started:
+        print(f"simulator ready on http://{host}:{port}/", flush=True)
+    await serving
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    try:
+        asyncio.run(serve(args))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

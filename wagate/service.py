@@ -1,0 +1,311 @@
+"""The API's use cases, as plain methods the Chalice handlers (and the tests) call.
+
+Each method takes the verified caller and the decoded input, validates it, and talks to the
+store, the queues and S3 through their adapters. Invariants kept here:
+- a caller only ever reaches their own sessions; anything else is `session_not_found`;
+- the database is written before a command is sent, and the write is undone when the send fails,
+  so a failed request leaves nothing half-written;
+- commands go to the runner holding the session's live lease, else the session is changed here.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from wagate.auth import Principal
+from wagate.commands import Command, CommandType
+from wagate.errors import Conflict, NotFound, QueueError, StoreError, Unauthorized, WagateError
+from wagate.objects import ObjectStore
+from wagate.presenters import (
+    decode_cursor,
+    encode_cursor,
+    parse_timestamp,
+    public_message,
+    public_session,
+    qr_png,
+)
+from wagate.queues import CommandQueues
+from wagate.status import TERMINAL_STATUSES, Direction, MessageStatus, SessionStatus
+from wagate.store import MESSAGES, RUNNERS, SESSIONS, Row, Store, eq, or_, quoted
+from wagate.validation import (
+    BodySchema,
+    Field,
+    bool_parameter,
+    https_url_field,
+    is_uuid,
+    limit_parameter,
+    phone_field,
+    text_field,
+    uuid_field,
+)
+
+log = logging.getLogger("wagate.service")
+
+CREATE_SESSION_BODY = BodySchema(
+    (
+        Field("chatbot_id", uuid_field),
+        Field("phone_number", phone_field, required=False),
+        Field("bot_endpoint", https_url_field, required=False),
+    )
+)
+DISCONNECT_SESSION_BODY = BodySchema((Field("session_id", uuid_field),))
+SEND_MESSAGE_BODY = BodySchema(
+    (Field("session_id", uuid_field), Field("to", phone_field), Field("text", text_field()))
+)
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_LISTED_SESSIONS = 500
+# Fields a session leaves behind when it stops running (QR, pairing code, lease).
+_STOPPED = {
+    "qr_code": None,
+    "qr_expires_at": None,
+    "pairing_code": None,
+    "runner_id": None,
+    "lease_expires_at": None,
+}
+
+
+def new_session_key() -> str:
+    """The unique text `session_id` of a new session (names its browser context, logs, ...)."""
+    return f"wa_{secrets.token_hex(12)}"
+
+
+def provisional_message_id() -> str:
+    """The `message_id` of an outbound row until the runner learns WhatsApp's own id."""
+    return f"pending:{uuid.uuid4()}"
+
+
+class GatewayService:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        queues: CommandQueues,
+        objects: ObjectStore,
+        max_sessions_per_user: int = 20,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.queues = queues
+        self.objects = objects
+        self.max_sessions_per_user = max_sessions_per_user
+        self.clock = clock
+
+    # ------------------------------------------------------------------ sessions
+    def create_session(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+        fields = CREATE_SESSION_BODY.validate(body)
+        try:
+            rows = self.store.rpc(
+                "create_session",
+                {
+                    "p_user_id": user.user_id,
+                    "p_chatbot_id": fields["chatbot_id"],
+                    "p_session_id": new_session_key(),
+                    "p_pairing_phone": fields.get("phone_number"),
+                    "p_bot_endpoint": fields.get("bot_endpoint"),
+                    "p_max_sessions": self.max_sessions_per_user,
+                },
+            )
+        except StoreError as exc:
+            if exc.pg_code == "23503":  # auth.users has no such user any more
+                raise Unauthorized("the token's user does not exist") from exc
+            raise
+        if not rows:
+            raise Conflict(
+                f"at most {self.max_sessions_per_user} sessions per user: delete one first",
+                code="too_many_sessions",
+            )
+        row = rows[0]
+        command = Command(CommandType.START, session_id=row["id"], epoch=row["epoch"])
+        self._send_or_undo(
+            None, command, undo=lambda: self.store.delete(SESSIONS, where={"id": eq(row["id"])})
+        )
+        log.info("session created", extra={"session_id": row["id"], "command_id": command.id})
+        return public_session(row, self.clock())
+
+    def list_sessions(self, user: Principal) -> list[dict[str, Any]]:
+        rows = self.store.select(
+            SESSIONS, where={"user_id": eq(user.user_id)}, order="created_at.desc", limit=MAX_LISTED_SESSIONS
+        )
+        now = self.clock()
+        return [public_session(row, now) for row in rows]
+
+    def get_session(self, user: Principal, session_id: str) -> dict[str, Any]:
+        return public_session(self._owned_session(user, session_id), self.clock())
+
+    def session_qr_png(self, user: Principal, session_id: str) -> bytes:
+        return qr_png(self._owned_session(user, session_id), self.clock())
+
+    def disconnect_session(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+        fields = DISCONNECT_SESSION_BODY.validate(body)
+        row = self._owned_session(user, fields["session_id"])
+        for _ in range(3):
+            queue_url = self._owner_queue_url(row)
+            if queue_url:
+                self.queues.send(queue_url, Command(CommandType.DISCONNECT, row["id"], epoch=row["epoch"]))
+                return public_session(row, self.clock())
+            if row["status"] in TERMINAL_STATUSES or (
+                row["status"] == SessionStatus.DISCONNECTED and row.get("runner_id") is None
+            ):
+                return public_session(row, self.clock())
+            changed = self._update_if_unclaimed(row, {"status": SessionStatus.DISCONNECTED.value, **_STOPPED})
+            if changed is not None:
+                return public_session(changed, self.clock())
+            row = self._owned_session(user, row["id"])  # a runner claimed it meanwhile: route to it
+        raise Conflict("the session changed while disconnecting it: try again", code="session_busy")
+
+    def restart_session(self, user: Principal, session_id: str) -> dict[str, Any]:
+        row = self._owned_session(user, session_id)
+        for _ in range(3):
+            queue_url = self._owner_queue_url(row)
+            if queue_url:
+                self.queues.send(queue_url, Command(CommandType.RESTART, row["id"], epoch=row["epoch"]))
+                return public_session(row, self.clock())
+            restarted = self._start_again(row)
+            if restarted is not None:
+                return public_session(restarted, self.clock())
+            row = self._owned_session(user, row["id"])
+        raise Conflict("the session changed while restarting it: try again", code="session_busy")
+
+    def delete_session(self, user: Principal, session_id: str, query: Mapping[str, str]) -> None:
+        delete_messages = bool_parameter(query.get("delete_messages"), name="delete_messages")
+        row = self._owned_session(user, session_id)
+        queue_url = self._owner_queue_url(row)
+        if queue_url:  # the runner logs the device out and erases its checkpoints too
+            command = Command(
+                CommandType.DELETE, row["id"], epoch=row["epoch"], payload={"erase_checkpoints": True}
+            )
+            self.queues.send(queue_url, command)
+        self.objects.delete_checkpoints(row["id"])
+        if delete_messages:
+            self.store.delete(MESSAGES, where={"session_id": eq(row["id"])})
+        self.store.delete(SESSIONS, where={"id": eq(row["id"]), "user_id": eq(user.user_id)})
+        log.info("session deleted", extra={"session_id": row["id"], "runner_id": row.get("runner_id")})
+
+    # ------------------------------------------------------------------ messages
+    def send_message(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+        fields = SEND_MESSAGE_BODY.validate(body)
+        session = self._owned_session(user, fields["session_id"])
+        if session["status"] != SessionStatus.CONNECTED:
+            raise Conflict(f"the session is {session['status']}, not connected", code="session_not_connected")
+        (message,) = self.store.insert(
+            MESSAGES,
+            {
+                "session_id": session["id"],
+                "chatbot_id": session["chatbot_id"],
+                "message_id": provisional_message_id(),
+                "from_number": session.get("phone_number") or "",
+                "to_number": fields["to"],
+                "direction": Direction.OUTBOUND.value,
+                "content": fields["text"],
+                "status": MessageStatus.QUEUED.value,
+            },
+        )
+        # Without a live owner the row waits: the session's next owner sends what is still queued.
+        queue_url = self._owner_queue_url(session)
+        if queue_url:
+            command = Command(
+                CommandType.SEND, session["id"], epoch=session["epoch"], payload={"message_id": message["id"]}
+            )
+            self._send_or_undo(
+                queue_url, command, undo=lambda: self.store.delete(MESSAGES, where={"id": eq(message["id"])})
+            )
+        return public_message(message)
+
+    def list_messages(self, user: Principal, session_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+        limit = limit_parameter(query.get("limit"), default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
+        before = query.get("before")
+        session = self._owned_session(user, session_id)
+        where = {"session_id": eq(session["id"])}
+        if before is not None:
+            timestamp, row_id = decode_cursor(before)
+            where["or"] = or_(
+                f"timestamp.lt.{quoted(timestamp)}", f"and(timestamp.eq.{quoted(timestamp)},id.lt.{row_id})"
+            )
+        rows = self.store.select(MESSAGES, where=where, order="timestamp.desc,id.desc", limit=limit + 1)
+        page = rows[:limit]
+        next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
+        return {"messages": [public_message(row) for row in page], "next_cursor": next_cursor}
+
+    # ------------------------------------------------------------------ health
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        checks: dict[str, str] = {}
+        for name, ping in (("database", self.store.ping), ("queue", self.queues.ping)):
+            try:
+                ping()
+                checks[name] = "ok"
+            except WagateError as exc:
+                log.warning("health check failed", extra={"check": name, "error": exc.message})
+                checks[name] = "unavailable"
+        healthy = all(value == "ok" for value in checks.values())
+        return healthy, {"status": "ok" if healthy else "unavailable", "checks": checks}
+
+    # ------------------------------------------------------------------ helpers
+    def _owned_session(self, user: Principal, session_id: str) -> Row:
+        """The caller's session; another user's and a missing one look the same."""
+        row = None
+        if is_uuid(session_id):
+            row = self.store.select_one(
+                SESSIONS, where={"id": eq(session_id.lower()), "user_id": eq(user.user_id)}
+            )
+        if row is None:
+            raise NotFound("no such session", code="session_not_found")
+        return row
+
+    def _owner_queue_url(self, session: Row) -> str | None:
+        """The queue of the runner holding the session's live lease, if any."""
+        runner_id = session.get("runner_id")
+        lease = parse_timestamp(session.get("lease_expires_at"))
+        if not runner_id or lease is None or lease <= self.clock():
+            return None
+        runner = self.store.select_one(RUNNERS, where={"runner_id": eq(runner_id)}, columns="queue_url")
+        return runner["queue_url"] if runner else None
+
+    def _start_again(self, row: Row) -> Row | None:
+        """Reset an unowned session to `pending` and send it to the start queue (None: it was claimed)."""
+        values = {"status": SessionStatus.PENDING.value, "last_error": None, **_STOPPED}
+        changed = self._update_if_unclaimed(row, values)
+        if changed is not None:
+            previous = {key: row.get(key) for key in values}
+            self._send_or_undo(
+                None,
+                Command(CommandType.START, changed["id"], epoch=changed["epoch"]),
+                undo=lambda: self._update_if_unclaimed(changed, previous),
+            )
+        return changed
+
+    def _update_if_unclaimed(self, row: Row, values: Row) -> Row | None:
+        """Apply `values` unless a runner claimed the session since `row` was read (epoch fence)."""
+        changed = self.store.update(SESSIONS, values, where={"id": eq(row["id"]), "epoch": eq(row["epoch"])})
+        return changed[0] if changed else None
+
+    def _send_or_undo(self, queue_url: str | None, command: Command, *, undo: Callable[[], Any]) -> None:
+        """Send `command` (to the start queue when `queue_url` is None); on failure undo the write."""
+        try:
+            if queue_url is None:
+                self.queues.send_start(command)
+            else:
+                self.queues.send(queue_url, command)
+        except QueueError:
+            try:
+                undo()
+            except StoreError:
+                log.exception(
+                    "could not undo a write after a failed send", extra={"session_id": command.session_id}
+                )
+            raise
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> GatewayService:
+        return cls(
+            store=Store.from_settings(settings),
+            queues=CommandQueues.from_settings(settings),
+            objects=ObjectStore.from_settings(settings),
+            max_sessions_per_user=settings.max_sessions_per_user,
+        )

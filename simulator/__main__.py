@@ -25,7 +25,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for field in dataclasses.fields(SimulatorConfig):
         flag = "--" + field.name.replace("_", "-")
         kind = int if isinstance(getattr(defaults, field.name), int) else str
-        parser.add_argument(flag, type=kind, default=getattr(defaults, field.name), help=f"(default: %(default)s)")
+        parser.add_argument(
+            flag, type=kind, default=getattr(defaults, field.name), help="(default: %(default)s)"
+        )
     return parser.parse_args(argv)
 
 
@@ -41,21 +43,30 @@ async def serve(args: argparse.Namespace) -> None:
         sys.exit(f"simulator: {exc}")
     listener = socket.create_server((args.host, args.port))
     host, port = listener.getsockname()[:2]
-    server = uvicorn.Server(
+    server = _AnnouncingServer(
         uvicorn.Config(
             create_app(Simulator(config)),
             log_level=args.log_level,
             ws="websockets-sansio",
             lifespan="off",
             access_log=False,
-        )
+        ),
+        ready_line=f"simulator ready on http://{host}:{port}/",
     )
-    serving = asyncio.create_task(server.serve(sockets=[listener]))
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.02)
-    if server.started:
-        print(f"simulator ready on http://{host}:{port}/", flush=True)
-    await serving
+    await server.serve(sockets=[listener])
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """Prints one line once it listens, for whoever started the process."""
+
+    def __init__(self, config: uvicorn.Config, ready_line: str) -> None:
+        super().__init__(config)
+        self.ready_line = ready_line
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            print(self.ready_line, flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from simulator.core import Simulator
 from simulator.codes import normalize_phone
+from simulator.core import Simulator
 from simulator.errors import InvalidRequest, SimulatorError
 from simulator.faults import Faults
 
@@ -44,12 +44,16 @@ def control_routes(sim: Simulator) -> list[Route]:
 
     async def scan(request: Request) -> JSONResponse:
         body = await _body(request)
-        linked = await sim.linking.scan(body.get("qr"), body.get("phone"), body.get("name"), body.get("platform"))
+        linked = await sim.linking.scan(
+            body.get("qr"), body.get("phone"), body.get("name"), body.get("platform")
+        )
         return JSONResponse(linked)
 
     async def pair(request: Request) -> JSONResponse:
         body = await _body(request)
-        linked = await sim.linking.pair(body.get("code"), body.get("phone"), body.get("name"), body.get("platform"))
+        linked = await sim.linking.pair(
+            body.get("code"), body.get("phone"), body.get("name"), body.get("platform")
+        )
         return JSONResponse(linked)
 
     async def unlink(request: Request) -> JSONResponse:
@@ -75,7 +79,9 @@ def control_routes(sim: Simulator) -> list[Route]:
 
     async def send_message(request: Request) -> JSONResponse:
         body = await _body(request)
-        message = sim.traffic.customer_sends(body.get("from"), body.get("to"), body.get("text"), body.get("name"))
+        message = sim.traffic.customer_sends(
+            body.get("from"), body.get("to"), body.get("text"), body.get("name")
+        )
         return JSONResponse(message.to_json(), status_code=201)
 
     async def list_messages(request: Request) -> JSONResponse:

@@ -72,7 +72,9 @@ class Linking:
     def start_alt_linking(self, session: PageSession, phone: object) -> str:
         number = normalize_phone(phone)
         if number is None:
-            raise InvalidRequest("invalid_phone", "the phone number must be 7-15 digits in international format")
+            raise InvalidRequest(
+                "invalid_phone", "the phone number must be 7-15 digits in international format"
+            )
         if not session.waiting:
             raise Rejected("not_waiting", "this page is not waiting to be linked")
         for code, pending in list(self._codes.items()):
@@ -85,14 +87,18 @@ class Linking:
 
     # --- the phone (control API) ---------------------------------------------------------------
 
-    async def scan(self, qr_text: object, phone: object, name: object = None, platform: object = None) -> dict:
+    async def scan(
+        self, qr_text: object, phone: object, name: object = None, platform: object = None
+    ) -> dict:
         qr = parse_login_qr(qr_text)
         number = _phone_or_raise(phone)
         session = self._refs.get(qr.ref)
         if session is None or not session.waiting:
             raise Rejected("qr_expired", "this QR code is not showing on any page now (expired or rotated)")
         if session.registration != (qr.noise_key_b64, qr.identity_key_b64, qr.adv_secret_b64, qr.platform):
-            raise Rejected("qr_mismatch", "the keys in this QR code are not the ones of the page showing its ref")
+            raise Rejected(
+                "qr_mismatch", "the keys in this QR code are not the ones of the page showing its ref"
+            )
         return await self._link(session, number, name, platform)
 
     async def pair(self, code: object, phone: object, name: object = None, platform: object = None) -> dict:
@@ -112,7 +118,9 @@ class Linking:
             raise InvalidRequest("invalid_device", "device_id must be an integer")
         devices = self.world.accounts.unlink(number, device_id)
         if not devices:
-            raise NotFound("not_linked", f"{number} has no linked device" + (f" {device_id}" if device_id else ""))
+            raise NotFound(
+                "not_linked", f"{number} has no linked device" + (f" {device_id}" if device_id else "")
+            )
         for device in devices:
             for session in self.world.sessions_of(device):
                 session.device = None
@@ -230,5 +238,7 @@ def _registration(value: object) -> tuple[str, str, str, str] | None:
 def _phone_or_raise(value: object) -> str:
     number = normalize_phone(value)
     if number is None:
-        raise InvalidRequest("invalid_phone", "phone must be 7-15 digits in international format, e.g. 15550100")
+        raise InvalidRequest(
+            "invalid_phone", "phone must be 7-15 digits in international format, e.g. 15550100"
+        )
     return number

@@ -35,7 +35,8 @@ def parse_login_qr(text: object) -> LoginQr:
     parts = text.strip().split(",")
     if len(parts) != 5:
         raise InvalidRequest(
-            "invalid_qr", f"a login QR has 5 comma-separated parts (ref,noise,identity,adv,platform), got {len(parts)}"
+            "invalid_qr",
+            f"a login QR has 5 comma-separated parts (ref,noise,identity,adv,platform), got {len(parts)}",
         )
     ref, noise, identity, adv, platform = parts
     if not ref.startswith("2@"):

@@ -24,7 +24,9 @@ class Traffic:
 
     # --- customers (control API) -----------------------------------------------------------------
 
-    def customer_sends(self, sender: object, recipient: object, text: object, name: object = None) -> LoggedMessage:
+    def customer_sends(
+        self, sender: object, recipient: object, text: object, name: object = None
+    ) -> LoggedMessage:
         customer = _number_or_raise(sender, "from")
         linked = _number_or_raise(recipient, "to")
         if not isinstance(text, str) or not text:
@@ -112,7 +114,11 @@ class Traffic:
         device, customer, state = session.device, normalize_phone(frame.get("chat")), frame.get("state")
         if device is None or customer is None or state not in CHAT_STATES:
             return
-        self.world.presence[(customer, device.phone)] = {"from": device.phone, "state": state, "time": time.time()}
+        self.world.presence[(customer, device.phone)] = {
+            "from": device.phone,
+            "state": state,
+            "time": time.time(),
+        }
 
     def presence_towards(self, number: object) -> list[dict]:
         customer = _number_or_raise(number, "number")

@@ -35,12 +35,16 @@ def create_app(sim: Simulator) -> Starlette:
             return Response(status_code=400)
         return Response(render_qr_png(text), media_type="image/png", headers=NO_STORE)
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
     async def page_socket(websocket: WebSocket) -> None:
         await sim.serve_page(websocket)
 
     routes = [
         Route("/", page),
         Route("/qr.png", qr_png),
+        Route("/favicon.ico", no_icon),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         WebSocketRoute(PAGE_SOCKET_PATH, page_socket),
         *control_routes(sim),

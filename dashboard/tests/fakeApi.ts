@@ -44,7 +44,6 @@ export class FakeWagateApi {
   /** The `fetch` to install (vi.stubGlobal('fetch', api.fetch)). */
   readonly fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     if (init.signal?.aborted) throw new DOMException('aborted', 'AbortError');
-    if (this.offline) throw new TypeError('Failed to fetch');
     const url = new URL(String(input));
     const method = (init.method ?? 'GET').toUpperCase();
     const headers = new Headers(init.headers);
@@ -57,6 +56,7 @@ export class FakeWagateApi {
       authorization: headers.get('Authorization'),
     };
     this.calls.push(call);
+    if (this.offline) throw new TypeError('Failed to fetch');
     if (url.origin !== API_URL) return error(502, 'wrong_host', `unexpected host ${url.origin}`);
     if (call.authorization !== `Bearer ${this.token}`) return error(401, 'unauthorized', 'Missing or invalid token.');
     const failure = this.failures.find((f) => f.method === method && f.path.test(url.pathname) && f.times > 0);

@@ -97,7 +97,7 @@
   const me = () => {
     const user = store.MeUser.getMaybeMePnUser ? store.MeUser.getMaybeMePnUser() : store.MeUser.getMeUser();
     const phone = user ? String(user.user || user._serialized || user).split("@")[0] : null;
-    const pushName = store.MeUser.getMePushName ? store.MeUser.getMePushName() : null;
+    const pushName = store.Conn.pushname || (store.MeUser.getMePushName ? store.MeUser.getMePushName() : null);
     return { phone, pushName };
   };
 

@@ -7,9 +7,7 @@ factory creates it removes at the end.
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -77,7 +75,9 @@ def make_runner(stack, store) -> Iterator[Callable[[], Runner]]:
 
     def make() -> Runner:
         runner_id = f"test-{uuid.uuid4().hex[:12]}"
-        queue_url = sqs.create_queue(QueueName=f"{stack.env['WAGATE_RUNNER_QUEUE_PREFIX']}{runner_id}")["QueueUrl"]
+        queue_url = sqs.create_queue(QueueName=f"{stack.env['WAGATE_RUNNER_QUEUE_PREFIX']}{runner_id}")[
+            "QueueUrl"
+        ]
         store.rpc("register_runner", {"p_runner_id": runner_id, "p_queue_url": queue_url, "p_capacity": 10})
         runner = Runner(runner_id, queue_url)
         created.append(runner)
@@ -107,52 +107,17 @@ def create_session(api) -> Callable[..., dict[str, Any]]:
 def hold_session(stack) -> Callable[..., None]:
     """Make `runner` hold the session with a live lease (what a runner's claim does), in `status`."""
 
-    def hold(session_id: str, runner: Runner, *, status: str = "connected", phone: str = "15550001111") -> None:
+    def hold(
+        session_id: str, runner: Runner, *, status: str = "connected", phone: str = "15550001111"
+    ) -> None:
         stack.sql(
-            "update public.whatsapp_web_sessions set runner_id = %s, lease_expires_at = now() + interval '5 min',"
-            " epoch = epoch + 1, status = %s, phone_number = %s,"
+            "update public.whatsapp_web_sessions set runner_id = %s,"
+            " lease_expires_at = now() + interval '5 min', epoch = epoch + 1, status = %s, phone_number = %s,"
             " connected_at = case when %s = 'connected' then now() end where id = %s",
             (runner.runner_id, status, phone, status, session_id),
         )
 
     return hold
-
-
-def row_counts(stack) -> tuple[int, int]:
-    """(sessions, messages) in the whole database."""
-    (counts,) = stack.sql(
-        "select (select count(*) from public.whatsapp_web_sessions), (select count(*) from public.whatsapp_web_messages)"
-    )
-    return counts
-
-
-def take_commands(
-    sqs: Any, queue_url: str, matches: Callable[[dict[str, Any]], bool], *, expected: int = 1, timeout_s: float = 10
-) -> list[dict[str, Any]]:
-    """Receive until `expected` commands that `matches` arrived (deleting them); others stay queued."""
-    found: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout_s
-    while len(found) < expected and time.monotonic() < deadline:
-        batch = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=10,
-            VisibilityTimeout=0,
-            WaitTimeSeconds=1,
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
-        for message in batch:
-            body = json.loads(message["Body"])
-            if matches(body):
-                body["_attributes"] = {
-                    key: value["StringValue"] for key, value in message.get("MessageAttributes", {}).items()
-                }
-                found.append(body)
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return found
-
-
-def for_session(session_id: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda body: body.get("session_id") == session_id
 
 
 API_LAMBDA = Path(__file__).resolve().parents[2] / "api_lambda"

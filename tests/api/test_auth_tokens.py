@@ -70,7 +70,9 @@ def jwks_url() -> Iterator[str]:
 
 @pytest.fixture
 def verifier(jwks_url: str) -> TokenVerifier:
-    return TokenVerifier(AuthSettings(issuer=ISSUER, audience="authenticated", jwt_secret=SECRET, jwks_url=jwks_url))
+    return TokenVerifier(
+        AuthSettings(issuer=ISSUER, audience="authenticated", jwt_secret=SECRET, jwks_url=jwks_url)
+    )
 
 
 def claims(**overrides: Any) -> dict[str, Any]:
@@ -151,7 +153,11 @@ def test_claims_are_checked(verifier: TokenVerifier, overrides: dict[str, Any], 
 
 
 def test_wrong_secret_is_refused(verifier: TokenVerifier) -> None:
-    _refused(verifier, jwt.encode(claims(), "another-secret-of-sufficient-length-xx", algorithm="HS256"), "signature")
+    _refused(
+        verifier,
+        jwt.encode(claims(), "another-secret-of-sufficient-length-xx", algorithm="HS256"),
+        "signature",
+    )
 
 
 def test_alg_none_is_refused(verifier: TokenVerifier) -> None:
@@ -197,7 +203,9 @@ def test_token_algorithm_must_match_its_key(verifier: TokenVerifier) -> None:
 
 
 def test_hs256_is_refused_without_a_secret(jwks_url: str) -> None:
-    strict = TokenVerifier(AuthSettings(issuer=ISSUER, audience="authenticated", jwt_secret=None, jwks_url=jwks_url))
+    strict = TokenVerifier(
+        AuthSettings(issuer=ISSUER, audience="authenticated", jwt_secret=None, jwks_url=jwks_url)
+    )
     _refused(strict, jwt.encode(claims(), SECRET, algorithm="HS256"), "HS256")
 
 
@@ -208,7 +216,9 @@ def test_malformed_tokens_are_refused(verifier: TokenVerifier, token: str) -> No
 
 def test_unreachable_jwks_is_a_dependency_error() -> None:
     offline = TokenVerifier(
-        AuthSettings(issuer=ISSUER, audience="authenticated", jwt_secret=SECRET, jwks_url="http://127.0.0.1:9/jwks")
+        AuthSettings(
+            issuer=ISSUER, audience="authenticated", jwt_secret=SECRET, jwks_url="http://127.0.0.1:9/jwks"
+        )
     )
     token = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
     with pytest.raises(DependencyError) as caught:
@@ -222,7 +232,9 @@ def test_bearer_token_is_taken_from_the_header() -> None:
     assert bearer_token("bearer   abc.def.ghi  ") == "abc.def.ghi"
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b"])
+@pytest.mark.parametrize(
+    "header", [None, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b"]
+)
 def test_bad_authorization_headers_are_refused(header: str | None) -> None:
     with pytest.raises(Unauthorized):
         bearer_token(header)

@@ -25,7 +25,9 @@ def route_operations(app) -> set[tuple[str, str]]:
 
 
 def document_operations(document) -> set[tuple[str, str]]:
-    return {(path, method) for path, item in document["paths"].items() for method in item if method in METHODS}
+    return {
+        (path, method) for path, item in document["paths"].items() for method in item if method in METHODS
+    }
 
 
 def test_every_route_is_documented_and_every_operation_exists(chalice_app, document) -> None:

@@ -82,9 +82,17 @@ def test_create_session_bodies(body: dict, code: str) -> None:
 
 def test_create_session_body_is_normalised() -> None:
     fields = CREATE_SESSION_BODY.validate(
-        {"chatbot_id": CHATBOT.upper(), "phone_number": "15551234567", "bot_endpoint": "https://bot.example/hook"}
+        {
+            "chatbot_id": CHATBOT.upper(),
+            "phone_number": "15551234567",
+            "bot_endpoint": "https://bot.example/hook",
+        }
     )
-    assert fields == {"chatbot_id": CHATBOT, "phone_number": "15551234567", "bot_endpoint": "https://bot.example/hook"}
+    assert fields == {
+        "chatbot_id": CHATBOT,
+        "phone_number": "15551234567",
+        "bot_endpoint": "https://bot.example/hook",
+    }
 
 
 @pytest.mark.parametrize(
@@ -114,7 +122,11 @@ def test_longest_text_fits_the_body_limit_even_fully_escaped() -> None:
 
 def test_phone_numbers() -> None:
     assert is_e164_digits("15551234567") and is_e164_digits("4915123456789")
-    assert not is_e164_digits("+15551234567") and not is_e164_digits("1555 123 4567") and not is_e164_digits(None)
+    assert (
+        not is_e164_digits("+15551234567")
+        and not is_e164_digits("1555 123 4567")
+        and not is_e164_digits(None)
+    )
     assert to_chat_id("15551234567") == "15551234567@c.us"
     assert from_chat_id("15551234567@c.us") == "15551234567"
     with pytest.raises(ValueError):

@@ -124,9 +124,9 @@ def test_queues_and_bucket_exist_on_moto(stack: StackHandle) -> None:
 
 
 @pytest.mark.slow
-def test_up_keeps_data_between_runs_and_down_stops_everything(tmp_path) -> None:
+def test_up_keeps_data_between_runs_and_down_stops_everything(tmp_state) -> None:
     """`make up`, `make down`, `make up` again: yesterday's rows are still there."""
-    state = tmp_path / "state"
+    state = tmp_state
     cli = [sys.executable, "-m", "devstack", "--state-dir", str(state)]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     subprocess.run([*cli, "up", "--ports", "auto"], check=True, env=env, timeout=180)
@@ -161,11 +161,11 @@ def test_up_keeps_data_between_runs_and_down_stops_everything(tmp_path) -> None:
         subprocess.run([*cli, "down"], check=True, env=env, timeout=90)
 
 
-def test_a_part_that_does_not_start_is_named(tmp_path) -> None:
+def test_a_part_that_does_not_start_is_named(tmp_state) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["POSTGREST_BIN"] = "/bin/false"
     result = subprocess.run(
-        [sys.executable, "-m", "devstack", "--state-dir", str(tmp_path / "s"), "run", "--ports", "auto"],
+        [sys.executable, "-m", "devstack", "--state-dir", str(tmp_state), "run", "--ports", "auto"],
         capture_output=True,
         text=True,
         env=env,
@@ -174,6 +174,6 @@ def test_a_part_that_does_not_start_is_named(tmp_path) -> None:
     assert result.returncode == 1
     assert "postgrest did not start" in result.stderr
     # Nothing is left running: the Postgres it had started was stopped again.
-    assert StackPaths(tmp_path / "s").running_pid() is None
-    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "s")], capture_output=True, text=True)
+    assert StackPaths(tmp_state).running_pid() is None
+    leftovers = subprocess.run(["pgrep", "-f", str(tmp_state)], capture_output=True, text=True)
     assert leftovers.stdout.strip() == ""

@@ -161,7 +161,8 @@ export class WagateClient {
     options: RequestOptions & { body?: object; query?: Record<string, string> } = {},
   ): Promise<Response> {
     const endpoint: Endpoint = ENDPOINTS[name];
-    const headers: Record<string, string> = { Accept: endpoint.produces === 'image/png' ? 'image/png' : 'application/json' };
+    // The QR route answers 406 unless the caller accepts a PNG.
+    const headers: Record<string, string> = { Accept: 'image' in endpoint.returns ? 'image/png' : 'application/json' };
     if (this.accessToken) headers.Authorization = `Bearer ${this.accessToken}`;
     if (options.body) headers['Content-Type'] = 'application/json';
 

@@ -4,6 +4,19 @@
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
+/** A named schema of the API's OpenAPI document (`#/components/schemas/...`). */
+export type SchemaName = 'Session' | 'Message';
+
+/** A field of a JSON response: a schema, a list of one, or a nullable string. */
+export type FieldShape = { schema: SchemaName } | { list: SchemaName } | 'string|null';
+
+/** What a successful response holds. */
+export type Returns =
+  | { schema: SchemaName }
+  | { fields: Readonly<Record<string, FieldShape>> }
+  | { image: 'image/png' }
+  | { empty: true };
+
 export interface Endpoint {
   method: HttpMethod;
   /** OpenAPI path template, e.g. `/api/sessions/{id}`. */
@@ -12,15 +25,16 @@ export interface Endpoint {
   status: number;
   /** Query parameters the client may send. */
   query?: readonly string[];
-  /** JSON body fields the client sends (the first ones required). */
+  /** JSON body fields the client sends: always `required`, sometimes `optional`. */
   body?: { required: readonly string[]; optional?: readonly string[] };
-  /** Response content type (JSON unless said otherwise). */
-  produces?: 'application/json' | 'image/png' | 'none';
-  /** Top-level response fields the client reads. */
-  reads?: readonly string[];
-  /** A `$ref`-able schema the response nests (e.g. Session inside `sessions[]`). */
-  nested?: Readonly<Record<string, 'Session' | 'Message'>>;
+  returns: Returns;
 }
+
+/** Session fields the dashboard relies on always being there (non-optional in `Session`). */
+export const SESSION_REQUIRED = ['id', 'session_id', 'chatbot_id', 'status', 'created_at', 'updated_at'] as const;
+
+/** Message fields the dashboard relies on always being there (non-optional in `Message`). */
+export const MESSAGE_REQUIRED = ['id', 'message_id', 'direction', 'status', 'timestamp'] as const;
 
 /** Fields of a session the dashboard reads. */
 export const SESSION_FIELDS = [
@@ -61,42 +75,45 @@ export const ENDPOINTS = {
     path: '/api/sessions/create',
     status: 201,
     body: { required: ['chatbot_id'], optional: ['phone_number'] },
-    reads: SESSION_FIELDS,
+    returns: { schema: 'Session' },
   },
   listSessions: {
     method: 'GET',
     path: '/api/sessions',
     status: 200,
-    reads: ['sessions'],
-    nested: { sessions: 'Session' },
+    returns: { fields: { sessions: { list: 'Session' } } },
   },
-  getSession: { method: 'GET', path: '/api/sessions/{id}', status: 200, reads: SESSION_FIELDS },
-  getQr: { method: 'GET', path: '/api/sessions/{id}/qr', status: 200, produces: 'image/png' },
+  getSession: { method: 'GET', path: '/api/sessions/{id}', status: 200, returns: { schema: 'Session' } },
+  getQr: { method: 'GET', path: '/api/sessions/{id}/qr', status: 200, returns: { image: 'image/png' } },
   disconnect: {
     method: 'POST',
     path: '/api/sessions/disconnect',
     status: 202,
     body: { required: ['session_id'] },
-    reads: SESSION_FIELDS,
+    returns: { schema: 'Session' },
   },
-  restart: { method: 'POST', path: '/api/sessions/{id}/restart', status: 202, reads: SESSION_FIELDS },
-  deleteSession: { method: 'DELETE', path: '/api/sessions/{id}', status: 204, produces: 'none' },
+  restart: { method: 'POST', path: '/api/sessions/{id}/restart', status: 202, returns: { schema: 'Session' } },
+  deleteSession: { method: 'DELETE', path: '/api/sessions/{id}', status: 204, returns: { empty: true } },
   listMessages: {
     method: 'GET',
     path: '/api/sessions/{id}/messages',
     status: 200,
     query: ['limit', 'before'],
-    reads: ['messages', 'next_cursor'],
-    nested: { messages: 'Message' },
+    returns: { fields: { messages: { list: 'Message' }, next_cursor: 'string|null' } },
   },
   sendMessage: {
     method: 'POST',
     path: '/api/messages/send',
     status: 202,
     body: { required: ['session_id', 'to', 'text'] },
-    reads: ['message'],
-    nested: { message: 'Message' },
+    returns: { fields: { message: { schema: 'Message' } } },
   },
 } as const satisfies Record<string, Endpoint>;
+
+/** For each schema, the fields the dashboard reads and those it relies on always being there. */
+export const SCHEMA_FIELDS: Record<SchemaName, { reads: readonly string[]; required: readonly string[] }> = {
+  Session: { reads: SESSION_FIELDS, required: SESSION_REQUIRED },
+  Message: { reads: MESSAGE_FIELDS, required: MESSAGE_REQUIRED },
+};
 
 export type EndpointName = keyof typeof ENDPOINTS;

@@ -20,37 +20,42 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type Direction = 'inbound' | 'outbound';
 
 export interface Session {
+  // Always present (required in the OpenAPI schema).
   id: string;
   session_id: string;
   chatbot_id: string;
   status: SessionStatus;
-  phone_number: string | null;
-  push_name: string | null;
-  /** Base64 PNG without the `data:` prefix; present only while the code is valid. */
-  qr_code: string | null;
-  qr_expires_at: string | null;
-  /** 8 characters, when linking by phone number instead of scanning. */
-  pairing_code: string | null;
-  connected_at: string | null;
-  last_error: string | null;
   created_at: string;
   updated_at: string;
+  // Present when known; null or absent otherwise.
+  phone_number?: string | null;
+  push_name?: string | null;
+  /** Base64 PNG without the `data:` prefix; present only while the code is valid. */
+  qr_code?: string | null;
+  qr_expires_at?: string | null;
+  /** 8 characters, when linking by phone number instead of scanning. */
+  pairing_code?: string | null;
+  connected_at?: string | null;
+  last_error?: string | null;
 }
 
 export interface Message {
+  // Always present (required in the OpenAPI schema).
   id: string;
-  session_id: string;
   message_id: string;
   direction: Direction;
-  from_number: string;
-  to_number: string;
-  content: string;
   status: MessageStatus;
-  /** WhatsApp delivery ack: 0 pending, 1 server, 2 device, 3 read. */
-  ack: number | null;
   timestamp: string;
-  reply_to: string | null;
-  error: string | null;
+  // Present when known.
+  /** Null once its session was deleted (the history is kept, detached). */
+  session_id?: string | null;
+  from_number?: string;
+  to_number?: string;
+  content?: string;
+  /** WhatsApp delivery ack: 0 pending, 1 server, 2 device, 3 read. */
+  ack?: number | null;
+  reply_to?: string | null;
+  error?: string | null;
 }
 
 export interface CreateSessionBody {

@@ -1,0 +1,154 @@
+"""A small client of the control API, blocking (`SimulatorControl`) or asyncio (`AsyncSimulatorControl`).
+
+Both have the same methods; each returns the decoded JSON answer (the async one as a coroutine),
+and an error answer raises `SimulatorControlError` with the API's `status`, `code` and `message`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+
+class SimulatorControlError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def _without_none(values: dict) -> dict:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _decode(response: httpx.Response) -> Any:
+    body = response.json() if response.content else None
+    if response.is_error:
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        raise SimulatorControlError(
+            response.status_code, error.get("code", "error"), error.get("message", "")
+        )
+    return body
+
+
+class _ControlApi:
+    """Every control call, once; subclasses decide how a request runs."""
+
+    def _call(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
+              pick: Callable[[Any], Any] | None = None) -> Any:  # fmt: skip
+        raise NotImplementedError
+
+    # the phone
+    def scan(self, qr: str, phone: str, name: str | None = None, platform: str | None = None) -> Any:
+        """Scan a login QR string with `phone`; links that page. → {phone, device_id, wid, push_name}"""
+        body = _without_none({"qr": qr, "phone": phone, "name": name, "platform": platform})
+        return self._call("POST", "/control/scan", body=body)
+
+    def pair(self, code: str, phone: str, name: str | None = None) -> Any:
+        """Enter a pairing code on `phone`. → {phone, device_id, wid, push_name}"""
+        return self._call(
+            "POST", "/control/pair", body=_without_none({"code": code, "phone": phone, "name": name})
+        )
+
+    def unlink(self, phone: str, device_id: int | None = None) -> Any:
+        """The phone removes its linked device(s); their pages log out. → {unlinked: [...]}"""
+        return self._call(
+            "POST", "/control/unlink", body=_without_none({"phone": phone, "device_id": device_id})
+        )
+
+    def devices(self) -> Any:
+        return self._call("GET", "/control/devices")
+
+    # the customers
+    def send_message(self, sender: str, to: str, text: str, name: str | None = None) -> Any:
+        """A customer (`sender`) writes to a linked number. → the message id"""
+        body = _without_none({"from": sender, "to": to, "text": text, "name": name})
+        return self._call("POST", "/control/messages", body=body, pick=lambda message: message["id"])
+
+    def received(self, number: str) -> Any:
+        """What `number` received: [{id, from, to, text, name, time, ack}], oldest first."""
+        return self._call("GET", "/control/messages", params={"number": number})
+
+    def read(self, number: str, sender: str | None = None) -> Any:
+        """Customer `number` reads what it received (from `sender`): those messages get ack 3."""
+        return self._call("POST", "/control/read", body=_without_none({"number": number, "from": sender}))
+
+    def presence(self, number: str) -> Any:
+        """Chat states (typing...) linked numbers last sent to customer `number`."""
+        return self._call("GET", "/control/presence", params={"number": number})
+
+    # the server
+    def health(self) -> Any:
+        return self._call("GET", "/control/health")
+
+    def reset(self) -> Any:
+        return self._call("POST", "/control/reset")
+
+    def get_config(self) -> Any:
+        return self._call("GET", "/control/config")
+
+    def configure(self, **settings: Any) -> Any:
+        """Change timings at runtime, e.g. `configure(ref_first_ms=500, ref_count=2)`."""
+        return self._call("POST", "/control/config", body=settings)
+
+    # faults
+    def faults(self) -> Any:
+        return self._call("GET", "/control/faults")
+
+    def drop(self, phone: str | None = None) -> Any:
+        """Cut `phone`'s devices off the network (all pages when None) until `restore`."""
+        return self._call("POST", "/control/faults/drop", body=_without_none({"phone": phone}))
+
+    def restore(self, phone: str | None = None) -> Any:
+        return self._call("POST", "/control/faults/restore", body=_without_none({"phone": phone}))
+
+    def conflict(self, phone: str) -> Any:
+        return self._call("POST", "/control/faults/conflict", body={"phone": phone})
+
+    def remove_module(self, name: str) -> Any:
+        return self._call("POST", "/control/faults/module", body={"name": name})
+
+    def rename_module(self, name: str, rename_to: str) -> Any:
+        return self._call("POST", "/control/faults/module", body={"name": name, "rename_to": rename_to})
+
+    def duplicate_adds(self, enabled: bool = True) -> Any:
+        return self._call("POST", "/control/faults/duplicate", body={"enabled": enabled})
+
+    def delay(self, ms: int) -> Any:
+        return self._call("POST", "/control/faults/delay", body={"ms": ms})
+
+    def exhaust_refs(self) -> Any:
+        return self._call("POST", "/control/faults/refs_exhausted")
+
+    def mark_absent(self, *numbers: str, absent: bool = True) -> Any:
+        return self._call("POST", "/control/faults/absent", body={"numbers": list(numbers), "absent": absent})
+
+    def clear_faults(self) -> Any:
+        return self._call("POST", "/control/faults/clear")
+
+
+class SimulatorControl(_ControlApi):
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        self._client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, method, path, *, body=None, params=None, pick=None):  # type: ignore[no-untyped-def]
+        decoded = _decode(self._client.request(method, path, json=body, params=params))
+        return pick(decoded) if pick else decoded
+
+
+class AsyncSimulatorControl(_ControlApi):
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        self._client = httpx.AsyncClient(base_url=url.rstrip("/"), timeout=timeout)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _call(self, method, path, *, body=None, params=None, pick=None):  # type: ignore[no-untyped-def]
+        decoded = _decode(await self._client.request(method, path, json=body, params=params))
+        return pick(decoded) if pick else decoded

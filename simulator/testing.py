@@ -1,0 +1,153 @@
+"""Helpers for test suites that need the simulator: run it as a process, drive its control API.
+
+    with SimulatorProcess(ref_first_ms=2000, ref_next_ms=1000, ref_count=3) as sim:
+        page.goto(sim.url)
+        ...
+        sim.control.scan(qr_string, phone="15550100")
+        message_id = sim.control.send_message("4915112345678", "15550100", "hi")
+        sim.control.received("4915112345678")
+
+`sim.acontrol` is the same client for asyncio code. `decode_qr_png` reads the QR string out of a PNG
+(bytes, base64 or a data URL), e.g. the gateway's QR image, so it can be scanned here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from simulator.control_client import AsyncSimulatorControl, SimulatorControl, SimulatorControlError
+from simulator.qr import decode_qr_png
+
+__all__ = [
+    "AsyncSimulatorControl",
+    "SimulatorControl",
+    "SimulatorControlError",
+    "SimulatorProcess",
+    "decode_qr_png",
+    "free_port",
+]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class SimulatorProcess:
+    """`python -m simulator` as a child process on a free port, with the given settings.
+
+    Settings are `SimulatorConfig` names: `SimulatorProcess(ref_first_ms=2000, ack_read_ms=-1)`.
+    Use it as a (sync or async) context manager, or call `start()` / `stop()`. Its output goes to
+    `log_path` (a temporary file unless given); a failed start raises with the output's tail.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        startup_timeout: float = 20.0,
+        log_path: str | os.PathLike | None = None,
+        **settings: Any,
+    ) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self.settings = settings
+        self.startup_timeout = startup_timeout
+        self.log_path = (
+            Path(log_path) if log_path else Path(tempfile.mkstemp(prefix="simulator-", suffix=".log")[1])
+        )
+        self._process: subprocess.Popen | None = None
+        self._control: SimulatorControl | None = None
+        self._acontrol: AsyncSimulatorControl | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    @property
+    def control(self) -> SimulatorControl:
+        if self._control is None:
+            self._control = SimulatorControl(self.url)
+        return self._control
+
+    @property
+    def acontrol(self) -> AsyncSimulatorControl:
+        if self._acontrol is None:
+            self._acontrol = AsyncSimulatorControl(self.url)
+        return self._acontrol
+
+    def command(self) -> list[str]:
+        args = [sys.executable, "-m", "simulator", "--host", self.host, "--port", str(self.port)]
+        for name, value in self.settings.items():
+            args += ["--" + name.replace("_", "-"), str(value)]
+        return args
+
+    def start(self) -> SimulatorProcess:
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        with self.log_path.open("w") as log:
+            self._process = subprocess.Popen(self.command(), env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"the simulator exited with {self._process.returncode}: {self._log_tail()}"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url + "control/health", timeout=1.0).status_code == 200:
+                    return self
+            time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(
+            f"the simulator did not answer at {self.url} within {self.startup_timeout}s: {self._log_tail()}"
+        )
+
+    def stop(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def __enter__(self) -> SimulatorProcess:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> SimulatorProcess:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._acontrol is not None:
+            await self._acontrol.aclose()
+            self._acontrol = None
+        await asyncio.to_thread(self.stop)
+
+    def _log_tail(self, lines: int = 20) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text().splitlines()[-lines:])
+        return ""

@@ -1,0 +1,154 @@
+"""End-to-end fixtures: the real stack, the simulator in place of WhatsApp, and two runners
+driving it in Debian's Chromium. Tests act only through the public API and the simulator's
+control API (the phone and the customers), and check the database for what users rely on."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+import zxingcpp
+from PIL import Image
+
+from devstack import fleet
+from devstack.process import ProcessGroup
+from devstack.stack import free_port
+from devstack.testing import StackHandle
+
+_numbers = itertools.count(1)
+
+
+def fresh_number(prefix: str = "49151") -> str:
+    return f"{prefix}{int(time.time()) % 100000:05d}{next(_numbers):04d}"
+
+
+def decode_qr_png(png: bytes) -> str:
+    import io
+
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert results, "the QR image could not be decoded"
+    return results[0].text
+
+
+def wait_for(check: Callable[[], object], timeout_s: float = 30.0, interval_s: float = 0.2, what: str = "") -> object:
+    deadline = time.monotonic() + timeout_s
+    last: object = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what or check}; last: {last!r}")
+
+
+class Simulator:
+    """The phone and the customers (the simulator's control API)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = httpx.Client(base_url=url, timeout=10)
+
+    def scan(self, qr: str, phone: str, name: str = "Test Shop") -> dict:
+        response = self.http.post("/control/scan", json={"qr": qr, "phone": phone, "name": name})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def send(self, customer: str, to: str, text: str, name: str = "Customer") -> str:
+        response = self.http.post("/control/messages", json={"from": customer, "to": to, "text": text, "name": name})
+        assert response.status_code in (200, 201), response.text
+        return response.json()["id"]
+
+    def received(self, number: str) -> list[dict]:
+        response = self.http.get("/control/messages", params={"number": number})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return body["messages"] if isinstance(body, dict) else body
+
+    def texts_received(self, number: str) -> list[str]:
+        return [m["text"] for m in self.received(number)]
+
+    def post(self, path: str, body: dict | None = None) -> httpx.Response:
+        return self.http.post(path, json=body or {})
+
+
+class ApiUser:
+    """One dashboard user, acting through the public API."""
+
+    def __init__(self, stack: StackHandle) -> None:
+        self.stack = stack
+        self.user_id, token = stack.create_user()
+        self.http = httpx.Client(base_url=stack.api_url, timeout=15, headers={"Authorization": f"Bearer {token}"})
+
+    def create_session(self, **body: object) -> dict:
+        response = self.http.post("/api/sessions/create", json={"chatbot_id": str(uuid.uuid4()), **body})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def session(self, session_id: str) -> dict:
+        response = self.http.get(f"/api/sessions/{session_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_status(self, session_id: str, *statuses: str, timeout_s: float = 45.0) -> dict:
+        def reached() -> dict | None:
+            session = self.session(session_id)
+            return session if session["status"] in statuses else None
+
+        return wait_for(reached, timeout_s, what=f"session {session_id} to become {statuses}")  # type: ignore[return-value]
+
+    def qr_string(self, session_id: str) -> str:
+        response = self.http.get(f"/api/sessions/{session_id}/qr")
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("image/png")
+        return decode_qr_png(response.content)
+
+    def messages(self, session_id: str) -> list[dict]:
+        response = self.http.get(f"/api/sessions/{session_id}/messages", params={"limit": 200})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return body["messages"] if isinstance(body, dict) else body
+
+    def link(self, sim: Simulator, phone: str | None = None) -> tuple[dict, str]:
+        """Create a session, scan its QR with a phone, wait until connected."""
+        phone = phone or fresh_number()
+        created = self.create_session()
+        ready = self.wait_status(created["id"], "qr_ready")
+        assert ready["qr_code"], "a qr_ready session shows its QR"
+        assert base64.b64decode(ready["qr_code"])[:8] == b"\x89PNG\r\n\x1a\n"
+        sim.scan(self.qr_string(created["id"]), phone)
+        connected = self.wait_status(created["id"], "connected")
+        return connected, phone
+
+
+@pytest.fixture(scope="session")
+def simulator(stack: StackHandle) -> Iterator[Simulator]:
+    group = ProcessGroup()
+    port = free_port()
+    spec = fleet.simulator_spec(
+        port,
+        stack.paths.log_dir,
+        stack.process_env(),
+        ["--ref-first-ms", "15000", "--ref-next-ms", "5000", "--ref-count", "3",
+         "--ack-delivered-ms", "100", "--ack-read-ms", "300", "--sync-ms", "100", "--reconnect-ms", "300"],
+    )
+    group.start(spec)
+    try:
+        yield Simulator(f"http://127.0.0.1:{port}")
+    finally:
+        group.stop_all()
+
+
+@pytest.fixture(scope="session")
+def runners(stack: StackHandle, simulator: Simulator) -> list:
+    """Two runners on the simulator (stopped with the stack)."""
+    return [stack.start_runner(simulator.url + "/", LEASE_TTL_SECONDS="6", SEND_RATE_PER_S="20") for _ in range(2)]
+
+
+@pytest.fixture
+def user(stack: StackHandle) -> ApiUser:
+    return ApiUser(stack)

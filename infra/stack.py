@@ -85,7 +85,7 @@ class WagateStack(Stack):
         suppress_cdk_internals(self)
 
     def _outputs(self) -> None:
-        CfnOutput(self, "ApiUrl", value=self.api.chalice.sam_template.get_output("EndpointURL").value)
+        # `chalice package` already outputs the API's URL as EndpointURL.
         CfnOutput(self, "SecretArn", value=self.secret.secret.secret_arn)
         CfnOutput(self, "StartQueueUrl", value=self.queues.start_queue.queue_url)
         CfnOutput(self, "CheckpointBucket", value=self.checkpoints.bucket.bucket_name)

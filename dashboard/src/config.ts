@@ -17,7 +17,9 @@ declare global {
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:3001';
 
-export function readConfig(source: Partial<WagateConfig> | undefined = window.__WAGATE__): WagateConfig {
+export function readConfig(
+  source: Partial<WagateConfig> | undefined = typeof window === 'undefined' ? undefined : window.__WAGATE__,
+): WagateConfig {
   return {
     apiUrl: typeof source?.apiUrl === 'string' ? source.apiUrl : DEFAULT_API_URL,
     accessToken: typeof source?.accessToken === 'string' ? source.accessToken : '',

@@ -138,6 +138,7 @@ describe('message history', () => {
     const describe = (patch: object) => describeMessageStatus({ ...base, ...patch } as never);
     expect(describe({ status: 'received' })).toBe('Received');
     expect(describe({ status: 'replying' })).toBe('Chatbot is replying…');
+    expect(describe({ status: 'replied' })).toBe('Replied');
     expect(describe({ status: 'queued' })).toBe('Queued');
     expect(describe({ ack: 1 })).toBe('Sent');
     expect(describe({ ack: 2 })).toBe('Delivered');

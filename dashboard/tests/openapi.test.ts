@@ -1,3 +1,4 @@
+// @vitest-environment node
 // The client against the API's real OpenAPI document: exported from api_lambda/chalicelib with
 // the project's Python, or read from WAGATE_OPENAPI (a JSON file, or a URL such as
 // http://127.0.0.1:3001/api/openapi.json of a running API).
@@ -17,7 +18,7 @@ const EXPORT = [
   'print(json.dumps(OPENAPI))',
 ].join('; ');
 
-async function loadApiDocument(): Promise<{ doc: unknown; source: string }> {
+async function loadApiDocument(): Promise<{ doc: Record<string, any>; source: string }> {
   const configured = process.env.WAGATE_OPENAPI;
   if (configured && /^https?:\/\//.test(configured)) {
     const response = await fetch(configured);

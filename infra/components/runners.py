@@ -48,6 +48,7 @@ IMAGE_CONTEXT_EXCLUDES = [
 ]
 
 STOP_TIMEOUT = Duration.seconds(120)
+SHUTDOWN_MARGIN_SECONDS = 20
 HEARTBEAT_FILE = "/tmp/wagate-heartbeat"
 HEARTBEAT_MAX_AGE_SECONDS = 90
 # Healthy while the heartbeat file was modified within HEARTBEAT_MAX_AGE_SECONDS (a missing file
@@ -270,6 +271,8 @@ def runner_environment(
         "RUNNER_CAPACITY": str(settings.runner_capacity),
         "LEASE_TTL_SECONDS": str(settings.lease_ttl_seconds),
         "HEARTBEAT_FILE": HEARTBEAT_FILE,
+        # Checkpoint and release within ECS's stop timeout, with a margin for the last writes.
+        "SHUTDOWN_DEADLINE_S": str(int(STOP_TIMEOUT.to_seconds()) - SHUTDOWN_MARGIN_SECONDS),
         "WAGATE_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "AWS_REGION": Aws.REGION,
         "AWS_DEFAULT_REGION": Aws.REGION,

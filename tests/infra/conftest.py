@@ -111,3 +111,9 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
         cors_allow_origin="https://app.example.com",
         jwt_audience="authenticated",
     )
+
+
+@pytest.fixture(scope="session")
+def sentinel_secrets() -> Mapping[str, str]:
+    """Secret values that were in the environment while the app was synthesized."""
+    return SENTINEL_SECRETS

@@ -146,7 +146,30 @@ def simulator(stack: StackHandle) -> Iterator[Simulator]:
 @pytest.fixture(scope="session")
 def runners(stack: StackHandle, simulator: Simulator) -> list:
     """Two runners on the simulator (stopped with the stack)."""
-    return [stack.start_runner(simulator.url + "/", LEASE_TTL_SECONDS="6", SEND_RATE_PER_S="20") for _ in range(2)]
+    settings = {"LEASE_TTL_SECONDS": "6", "SEND_RATE_PER_S": "20", "BOT_TIMEOUT_S": "2", "BOT_ATTEMPTS": "2",
+                "WA_LOAD_TIMEOUT_S": "20"}
+    return [stack.start_runner(simulator.url + "/", **settings) for _ in range(2)]
+
+
+@pytest.fixture
+def bot(stack: StackHandle) -> Iterator[Callable[..., dict]]:
+    """Change the local chatbot's behaviour for one test; restored afterwards."""
+    url = f"{stack.supabase_url}/functions/v1/_local/bot"
+
+    def configure(**changes: object) -> dict:
+        response = httpx.post(url, json=changes, timeout=5)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    yield configure
+    configure(delay_ms=0, failure_rate=0, mode="echo")
+
+
+@pytest.fixture
+def faults(simulator: Simulator) -> Iterator[Simulator]:
+    """The simulator with faults allowed; every fault cleared afterwards."""
+    yield simulator
+    simulator.post("/control/faults/clear")
 
 
 @pytest.fixture

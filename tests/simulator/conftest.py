@@ -62,7 +62,7 @@ async def open_page(browser: Browser, simulator: SimulatorProcess, control: Asyn
             contexts.append(context)
         page = await context.new_page()
         errors: list = []
-        page.on("pageerror", errors.append)
+        page.on("pageerror", lambda error: errors.append(error))
         await page.goto(simulator.url)
         await page.wait_for_function("window.Debug && window.Debug.VERSION")
         return WaPage(page, errors)

@@ -40,8 +40,9 @@ export class NetworkError extends Error {
   }
 }
 
+/** An abort (DOMException "AbortError"), which is not an Error subclass everywhere. */
 export function isAbortError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'AbortError';
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
 }
 
 export interface ClientOptions {

@@ -14,7 +14,8 @@ export const SESSION_STATUSES = [
 ] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
-export const MESSAGE_STATUSES = ['received', 'replying', 'queued', 'sent', 'failed'] as const;
+// Inbound: received → replying → replied | failed. Outbound: queued → sent | failed.
+export const MESSAGE_STATUSES = ['received', 'replying', 'replied', 'queued', 'sent', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export type Direction = 'inbound' | 'outbound';

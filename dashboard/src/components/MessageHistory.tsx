@@ -12,6 +12,8 @@ export function describeMessageStatus(message: Message): string {
       return 'Received';
     case 'replying':
       return 'Chatbot is replying…';
+    case 'replied':
+      return 'Replied';
     case 'queued':
       return 'Queued';
     case 'sent':

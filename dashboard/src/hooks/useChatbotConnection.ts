@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError, isAbortError } from '../api/client';
 import { useWagate } from '../api/context';
 import type { Session } from '../api/types';
 import { TERMINAL_STATUSES } from '../connection';
@@ -95,7 +95,7 @@ export function useChatbotConnection(chatbotId: string, options: { live?: boolea
           setLoaded(true);
           return 'stop';
         }
-        if (error instanceof Error && error.name !== 'AbortError') setPollError(error);
+        if (error instanceof Error && !isAbortError(error)) setPollError(error);
         throw error;
       }
     },

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError, isAbortError } from '../api/client';
 import { useWagate } from '../api/context';
 import type { Message } from '../api/types';
 import { usePolling, type PollResult } from './usePolling';
@@ -61,7 +61,7 @@ export function useMessageHistory(sessionId: string | null, live = true): Messag
         setLoaded(true);
         return undefined;
       } catch (caught) {
-        if (caught instanceof Error && caught.name === 'AbortError') throw caught;
+        if (isAbortError(caught)) throw caught;
         if (caught instanceof ApiError && (caught.status === 401 || caught.status === 404)) {
           setError(caught);
           setLoaded(true);

@@ -1,0 +1,129 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest';
+import type { Session, SessionStatus } from '../src/api/types';
+import { describeConnection, STALLED_AFTER_MS, visibleQr } from '../src/connection';
+import { readConfig } from '../src/config';
+import { formatCountdown, formatPairingCode, formatPhoneNumber, normalizePhoneNumber, secondsUntil } from '../src/format';
+import { mergeMessages } from '../src/hooks/useMessageHistory';
+import { MAX_POLL_DELAY_MS, nextPollDelay } from '../src/hooks/usePolling';
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+
+function session(status: SessionStatus, patch: Partial<Session> = {}): Session {
+  return {
+    id: 's',
+    session_id: 'wa-s',
+    chatbot_id: 'c',
+    status,
+    created_at: '2026-11-25T11:00:00Z',
+    updated_at: '2026-11-25T11:00:00Z',
+    ...patch,
+  };
+}
+
+describe('describeConnection: every status has its words and phase', () => {
+  const inFuture = new Date(NOW + 30_000).toISOString();
+  const cases: [Session | null, string, string][] = [
+    [null, 'none', 'Not connected'],
+    [session('pending'), 'starting', 'Starting…'],
+    [session('starting'), 'starting', 'Starting…'],
+    [session('qr_ready', { qr_code: 'png', qr_expires_at: inFuture }), 'qr', 'Scan the QR code'],
+    [session('qr_ready', { pairing_code: 'ABCD1234', qr_expires_at: inFuture }), 'pairing', 'Enter the pairing code'],
+    [session('qr_ready'), 'starting', 'Starting…'],
+    [session('authenticating'), 'linking', 'Linking…'],
+    [session('connected', { phone_number: '15550001111' }), 'connected', 'Connected'],
+    [session('disconnected'), 'reconnecting', 'Reconnecting…'],
+    [session('logged_out'), 'logged_out', 'Logged out'],
+    [session('qr_expired'), 'expired', 'Code expired'],
+    [session('failed', { last_error: 'boom' }), 'failed', 'Connection failed'],
+  ];
+  it.each(cases)('%# %o → %s', (s, phase, label) => {
+    const view = describeConnection({ session: s, now: NOW, statusSince: NOW });
+    expect(view.phase).toBe(phase);
+    expect(view.label).toBe(label);
+    expect(view.detail.length).toBeGreaterThan(10);
+  });
+
+  it('says what to do next for the error states', () => {
+    expect(describeConnection({ session: session('failed', { last_error: 'page crashed' }), now: NOW }).detail).toMatch(
+      /page crashed.*Try again/,
+    );
+    expect(describeConnection({ session: session('logged_out'), now: NOW }).detail).toMatch(/scan a new code/);
+    expect(describeConnection({ session: session('disconnected'), now: NOW }).detail).toMatch(/click Reconnect/);
+  });
+
+  it('names the connected number', () => {
+    expect(describeConnection({ session: session('connected', { phone_number: '15550001111' }), now: NOW }).detail).toContain(
+      '+15550001111',
+    );
+  });
+
+  it('never shows an expired code, even if the row still says qr_ready', () => {
+    const expired = session('qr_ready', { qr_code: 'png', qr_expires_at: new Date(NOW - 1).toISOString() });
+    expect(visibleQr(expired, NOW)).toBeNull();
+    expect(describeConnection({ session: expired, now: NOW }).phase).toBe('expired');
+    expect(visibleQr(session('qr_ready', { qr_code: 'png', qr_expires_at: null }), NOW)).toBe('png');
+  });
+
+  it('calls a session stalled after a while in pending', () => {
+    const s = session('pending');
+    expect(describeConnection({ session: s, now: NOW, statusSince: NOW - STALLED_AFTER_MS + 1 }).phase).toBe('starting');
+    expect(describeConnection({ session: s, now: NOW, statusSince: NOW - STALLED_AFTER_MS }).phase).toBe('stalled');
+  });
+
+  it('after the user disconnects: disconnecting, then not connected', () => {
+    expect(describeConnection({ session: session('connected'), now: NOW, disconnectRequested: true }).phase).toBe('disconnecting');
+    const after = describeConnection({ session: session('logged_out'), now: NOW, disconnectRequested: true });
+    expect(after).toMatchObject({ phase: 'not_connected', label: 'Not connected' });
+  });
+});
+
+describe('formatting', () => {
+  it('normalizes phone numbers to E.164 digits', () => {
+    expect(normalizePhoneNumber('+44 7700 900123')).toBe('447700900123');
+    expect(normalizePhoneNumber('0049 (151) 123-45678')).toBe('4915112345678');
+    expect(normalizePhoneNumber('15551234567')).toBe('15551234567');
+    expect(normalizePhoneNumber('0151 1234567')).toBeNull();
+    expect(normalizePhoneNumber('12345')).toBeNull();
+    expect(normalizePhoneNumber('+1234567890123456')).toBeNull();
+    expect(normalizePhoneNumber('+1 555 CALL NOW')).toBeNull();
+  });
+
+  it('formats numbers, pairing codes and countdowns', () => {
+    expect(formatPhoneNumber('15550001111')).toBe('+15550001111');
+    expect(formatPhoneNumber(null)).toBe('');
+    expect(formatPairingCode('k7xq2m9p')).toBe('K7XQ-2M9P');
+    expect(formatCountdown(65)).toBe('1:05');
+    expect(formatCountdown(9)).toBe('0:09');
+    expect(secondsUntil(new Date(NOW + 1500).toISOString(), NOW)).toBe(2);
+    expect(secondsUntil(new Date(NOW - 1500).toISOString(), NOW)).toBe(0);
+    expect(secondsUntil(null, NOW)).toBeNull();
+  });
+
+  it('reads the runtime config defensively', () => {
+    expect(readConfig(undefined)).toEqual({ apiUrl: 'http://127.0.0.1:3001', accessToken: '', chatbotId: '', userEmail: '' });
+    expect(readConfig({ apiUrl: '', accessToken: 't', chatbotId: 'c', userEmail: 'u@x' })).toEqual({
+      apiUrl: '',
+      accessToken: 't',
+      chatbotId: 'c',
+      userEmail: 'u@x',
+    });
+  });
+});
+
+describe('polling helpers', () => {
+  it('backs off on failures, capped', () => {
+    expect(nextPollDelay(1500, 0)).toBe(1500);
+    expect(nextPollDelay(1500, 1)).toBe(3000);
+    expect(nextPollDelay(1500, 3)).toBe(12_000);
+    expect(nextPollDelay(1500, 10)).toBe(MAX_POLL_DELAY_MS);
+  });
+
+  it('merges pages newest first, each message once, keeping the latest copy', () => {
+    const m = (id: string, t: number, status = 'queued') =>
+      ({ id, message_id: id, direction: 'outbound', status, timestamp: new Date(NOW + t).toISOString() }) as never;
+    const merged = mergeMessages([m('a', 0), m('b', 1000)], [m('b', 1000, 'sent'), m('c', 2000)]);
+    expect(merged.map((x: { id: string }) => x.id)).toEqual(['c', 'b', 'a']);
+    expect((merged[1] as { status: string }).status).toBe('sent');
+  });
+});

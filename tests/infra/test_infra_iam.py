@@ -1,0 +1,184 @@
+"""Least privilege, read off the template: every statement of every role, scoped.
+
+Wildcard resources are allowed only for actions AWS offers no resource-level permissions for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.components.runners import METRICS_NAMESPACE
+
+# Actions that only work with "Resource": "*".
+RESOURCE_STAR_ACTIONS = {
+    "ecr:GetAuthorizationToken",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "cloudwatch:PutMetricData",
+}
+# The CDK's own custom resource that strips the VPC's default security group of its rules.
+CDK_DEFAULT_SG_PROVIDER = "CustomVpcRestrictDefaultSGCustomResourceProviderRole"
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def statements(synthesis: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(owner logical id, statement) for every identity policy in the template."""
+    found = []
+    for name, resource in synthesis.of_type("AWS::IAM::Policy").items():
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+            found.append((name, statement))
+    for name, resource in synthesis.of_type("AWS::IAM::Role").items():
+        for policy in resource["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                found.append((name, statement))
+    return found
+
+
+def statements_of(synthesis: Any, role: Any) -> list[dict[str, Any]]:
+    role_id = synthesis.logical_id(role)
+    found = []
+    for resource in synthesis.of_type("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in resource["Properties"]["Roles"]:
+            found.extend(resource["Properties"]["PolicyDocument"]["Statement"])
+    return found
+
+
+def grants(statements: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """action -> resources it is allowed on."""
+    table: dict[str, list[Any]] = {}
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            table.setdefault(action, []).extend(as_list(statement["Resource"]))
+    return table
+
+
+@pytest.fixture(params=["dev", "prod"])
+def synthesis(request: pytest.FixtureRequest) -> Any:
+    return request.getfixturevalue(request.param)
+
+
+def test_no_action_wildcards(synthesis):
+    for owner, statement in statements(synthesis):
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"{owner}: {action}"
+
+
+def test_resource_star_only_where_aws_requires_it(synthesis):
+    for owner, statement in statements(synthesis):
+        if "*" not in as_list(statement["Resource"]):
+            continue
+        actions = set(as_list(statement["Action"]))
+        assert actions <= RESOURCE_STAR_ACTIONS, f"{owner}: {sorted(actions)} on *"
+        if "cloudwatch:PutMetricData" in actions:
+            assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}}
+
+
+def test_no_managed_policies_but_the_cdk_default_sg_provider(synthesis):
+    for name, role in synthesis.of_type("AWS::IAM::Role").items():
+        if name.startswith(CDK_DEFAULT_SG_PROVIDER):
+            # Its inline policy may only touch the VPC's default security group.
+            (policy,) = role["Properties"]["Policies"]
+            (statement,) = policy["PolicyDocument"]["Statement"]
+            assert "DefaultSecurityGroup" in str(statement["Resource"])
+            continue
+        assert "ManagedPolicyArns" not in role["Properties"], name
+
+
+def test_api_role_can_send_read_its_secret_and_erase_checkpoints_only(dev):
+    api = dev.stack.api
+    table = grants(statements_of(dev, api.role))
+    start = {"Fn::GetAtt": [dev.logical_id(dev.stack.queues.start_queue), "Arn"]}
+    bucket = {"Fn::GetAtt": [dev.logical_id(dev.stack.checkpoints.bucket), "Arn"]}
+    secret = {"Ref": dev.logical_id(dev.stack.secret.secret)}
+    assert set(table) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "sqs:SendMessage",
+        "sqs:GetQueueAttributes",
+        "s3:ListBucketVersions",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
+    }
+    assert table["logs:PutLogEvents"] == [{"Fn::GetAtt": [dev.logical_id(api.log_group), "Arn"]}]
+    assert table["sqs:SendMessage"][0] == start
+    assert str(table["sqs:SendMessage"][1]).endswith(":wagate-dev-runner-*']]}")
+    assert table["sqs:GetQueueAttributes"] == [start]
+    assert table["s3:ListBucketVersions"] == [bucket]
+    assert table["s3:DeleteObjectVersion"] == [{"Fn::Join": ["", [bucket, "/checkpoints/*"]]}]
+    assert table["secretsmanager:GetSecretValue"] == [secret]
+    # No reads of checkpoints, no key: the API never sees auth state.
+    assert not any(action.startswith(("kms:", "s3:Get", "s3:Put")) for action in table)
+
+
+def test_listing_is_limited_to_the_checkpoint_prefix(dev):
+    for role in (dev.stack.api.role, dev.stack.runners.task_role):
+        for statement in statements_of(dev, role):
+            if str(statement["Action"]).startswith("s3:List"):
+                assert statement["Condition"] == {"StringLike": {"s3:prefix": ["checkpoints/*"]}}
+
+
+def test_runner_task_role_is_scoped_to_its_queues_bucket_key_secret_and_task(dev):
+    runners = dev.stack.runners
+    table = grants(statements_of(dev, runners.task_role))
+    start = {"Fn::GetAtt": [dev.logical_id(dev.stack.queues.start_queue), "Arn"]}
+    key = {"Fn::GetAtt": [dev.logical_id(dev.stack.checkpoints.key), "Arn"]}
+    assert set(table) == {
+        "sqs:CreateQueue",
+        "sqs:DeleteQueue",
+        "sqs:GetQueueUrl",
+        "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:SendMessage",
+        "s3:ListBucket",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
+        "cloudwatch:PutMetricData",
+        "ecs:UpdateTaskProtection",
+        "ecs:GetTaskProtection",
+    }
+    # Creating and deleting queues: only under the stage's runner prefix, never the start queue.
+    for action in ("sqs:CreateQueue", "sqs:DeleteQueue"):
+        (resource,) = table[action]
+        assert str(resource).endswith(":wagate-dev-runner-*']]}")
+    assert start in table["sqs:ReceiveMessage"]
+    assert table["kms:GenerateDataKey"] == [key]
+    # Scale-in protection through the ECS agent (it calls the API with the task role).
+    (task_arns,) = table["ecs:UpdateTaskProtection"]
+    parts = task_arns["Fn::Join"][1]
+    assert ":task/" in parts and {"Ref": dev.logical_id(runners.cluster)} in parts and parts[-1] == "/*"
+
+
+def test_imported_secret_is_granted_by_its_name(prod):
+    table = grants(statements_of(prod, prod.stack.runners.task_role))
+    (resource,) = table["secretsmanager:GetSecretValue"]
+    assert "secret:wagate/prod-??????" in str(resource)
+
+
+def test_execution_role_pulls_the_image_and_writes_logs_only(dev):
+    table = grants(statements_of(dev, dev.stack.runners.task_definition.obtain_execution_role()))
+    assert set(table) == {
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:GetAuthorizationToken",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }

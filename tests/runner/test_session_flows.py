@@ -1,0 +1,134 @@
+"""What a dashboard user does with a session, end to end through the public API."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.runner.conftest import ApiUser, Simulator, fresh_number, wait_for
+
+
+def _reply_rows(user: ApiUser, session_id: str, status: str) -> list[dict]:
+    return [m for m in user.messages(session_id) if m["direction"] == "outbound" and m["status"] == status]
+
+
+def test_pairing_code_links_without_a_qr(simulator: Simulator, runners, user: ApiUser) -> None:
+    phone = fresh_number()
+    created = user.create_session(phone_number=phone)
+    ready = user.wait_status(created["id"], "qr_ready")
+    code = ready["pairing_code"]
+    assert code and len(code.replace("-", "")) == 8
+    assert ready["qr_code"] is None
+    response = simulator.post("/control/pair", {"code": code, "phone": phone})
+    assert response.status_code == 200, response.text
+    connected = user.wait_status(created["id"], "connected")
+    assert connected["phone_number"] == phone
+    assert connected["pairing_code"] is None
+
+
+def test_send_through_the_api_reaches_the_customer(simulator: Simulator, runners, user: ApiUser) -> None:
+    session, _phone = user.link(simulator)
+    customer = fresh_number("4917")
+    response = user.http.post(
+        "/api/messages/send", json={"session_id": session["id"], "to": customer, "text": "Your order has shipped"}
+    )
+    assert response.status_code == 202, response.text
+    message = response.json()["message"]
+    assert message["status"] == "queued"
+    wait_for(lambda: "Your order has shipped" in simulator.texts_received(customer), what="delivery")
+    sent = wait_for(lambda: _reply_rows(user, session["id"], "sent"), what="the row marked sent")
+    assert [m["id"] for m in sent] == [message["id"]]
+    # The customer's phone receives and reads it: the stored ack follows.
+    wait_for(lambda: (_reply_rows(user, session["id"], "sent")[0]["ack"] or 0) >= 2, what="delivery ack")
+
+
+def test_a_number_not_on_whatsapp_fails_with_a_reason(simulator: Simulator, faults, runners, user: ApiUser) -> None:
+    session, _phone = user.link(simulator)
+    nobody = fresh_number("4916")
+    faults.post("/control/faults/absent", {"numbers": [nobody]})
+    response = user.http.post("/api/messages/send", json={"session_id": session["id"], "to": nobody, "text": "hi"})
+    assert response.status_code == 202
+    failed = wait_for(lambda: _reply_rows(user, session["id"], "failed"), what="the send to fail")
+    assert "not on WhatsApp" in failed[0]["error"]
+    assert simulator.received(nobody) == []
+
+
+def test_disconnect_logs_the_device_out(simulator: Simulator, runners, user: ApiUser) -> None:
+    session, phone = user.link(simulator)
+    response = user.http.post("/api/sessions/disconnect", json={"session_id": session["id"]})
+    assert response.status_code == 202, response.text
+    ended = user.wait_status(session["id"], "disconnected")
+    assert ended["qr_code"] is None
+
+    def unlinked() -> bool:
+        devices = httpx.get(f"{simulator.url}/control/devices", timeout=5).json()
+        items = devices["devices"] if isinstance(devices, dict) else devices
+        return not any(d.get("phone") == phone for d in items)
+
+    wait_for(unlinked, what="the simulated phone to lose the linked device")
+
+
+def test_phone_unlinking_the_device_means_logged_out(simulator: Simulator, runners, user: ApiUser) -> None:
+    session, phone = user.link(simulator)
+    assert simulator.post("/control/unlink", {"phone": phone}).status_code == 200
+    logged_out = user.wait_status(session["id"], "logged_out")
+    assert "unlinked" in logged_out["last_error"]
+    # No retry loop: the session stays logged out and no runner holds it.
+    rows = user.stack.sql("select runner_id from whatsapp_web_sessions where id = %s", (session["id"],))
+    assert rows == [(None,)]
+
+
+def test_delete_erases_the_session_and_logs_out(simulator: Simulator, runners, user: ApiUser) -> None:
+    session, phone = user.link(simulator)
+    response = user.http.delete(f"/api/sessions/{session['id']}", params={"delete_messages": "true"})
+    assert response.status_code == 204, response.text
+    assert user.http.get(f"/api/sessions/{session['id']}").status_code == 404
+
+    def unlinked() -> bool:
+        devices = httpx.get(f"{simulator.url}/control/devices", timeout=5).json()
+        items = devices["devices"] if isinstance(devices, dict) else devices
+        return not any(d.get("phone") == phone for d in items)
+
+    wait_for(unlinked, what="the deleted session's device to be logged out")
+
+
+def test_refs_running_out_then_restart_gives_new_codes(
+    simulator: Simulator, faults, runners, user: ApiUser
+) -> None:
+    created = user.create_session()
+    user.wait_status(created["id"], "qr_ready")
+    first_qr = user.qr_string(created["id"])
+    faults.post("/control/faults/refs_exhausted")
+    expired = user.wait_status(created["id"], "qr_expired")
+    assert expired["qr_code"] is None
+    assert user.http.get(f"/api/sessions/{created['id']}/qr").status_code in (404, 410)
+
+    assert user.http.post(f"/api/sessions/{created['id']}/restart").status_code == 202
+    user.wait_status(created["id"], "qr_ready")
+    second_qr = user.qr_string(created["id"])
+    assert second_qr != first_qr
+    phone = fresh_number()
+    simulator.scan(second_qr, phone)
+    assert user.wait_status(created["id"], "connected")["phone_number"] == phone
+
+
+def test_two_runners_many_sessions_each_command_reaches_its_holder(
+    stack, simulator: Simulator, runners, user: ApiUser
+) -> None:
+    linked = [user.link(simulator) for _ in range(4)]
+    holders = {
+        row[0]
+        for row in stack.sql(
+            "select runner_id from whatsapp_web_sessions where id = any(%s::uuid[])", ([s["id"] for s, _ in linked],)
+        )
+    }
+    assert None not in holders
+    customers = []
+    for session, _phone in linked:
+        customer = fresh_number("4917")
+        customers.append(customer)
+        response = user.http.post(
+            "/api/messages/send", json={"session_id": session["id"], "to": customer, "text": f"for {customer}"}
+        )
+        assert response.status_code == 202
+    for customer in customers:
+        wait_for(lambda c=customer: simulator.texts_received(c) == [f"for {c}"], what=f"delivery to {customer}")

@@ -21,7 +21,7 @@ help: ## this list
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q 'pip>=24,<26.3'
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
@@ -62,8 +62,8 @@ format: install ## ruff format and fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-demo: ## (stub: filled by the runner issue #4) the newcomer's first five minutes
-	@echo "make demo is not built yet (issue #4: the runner)"; exit 1
+demo: install ## the newcomer's first five minutes: stack + simulator, QR in the terminal, a message answered
+	$(PY) -m devstack.demo --state-dir $(STATE)
 
 synth: ## (stub: filled by the infra issue #6) synthesize the CDK app offline
 	@echo "make synth is not built yet (issue #6: infra)"; exit 1

@@ -75,6 +75,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         "run",
         "--ports",
         args.ports,
+        "--runners",
+        str(args.runners),
+        *(["--sim"] if args.sim else []),
     ]
     with open(paths.log_dir / "stack.log", "ab") as out:
         proc = subprocess.Popen(

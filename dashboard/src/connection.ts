@@ -14,8 +14,8 @@ export type Phase =
   | 'linking' // scanned, logging in
   | 'connected'
   | 'disconnecting' // the user asked to disconnect; waiting for the runner
-  | 'not_connected' // the user disconnected
-  | 'reconnecting' // the connection dropped; being recovered automatically
+  | 'not_connected' // disconnected on purpose (here or elsewhere): not linked any more
+  | 'reconnecting' // the connection dropped (last_error says why); being recovered
   | 'logged_out' // the phone unlinked the device
   | 'failed';
 
@@ -32,6 +32,15 @@ export interface ConnectionView {
 export const STALLED_AFTER_MS = 45_000;
 
 export const TERMINAL_STATUSES: ReadonlySet<SessionStatus> = new Set(['logged_out', 'qr_expired', 'failed']);
+
+/**
+ * A session nothing is running for: it rests until someone restarts it. Besides the terminal
+ * statuses that is `disconnected` without an error, which is what a user's Disconnect leaves
+ * (a dropped connection being recovered says why in `last_error`).
+ */
+export function hasEnded(session: Session): boolean {
+  return TERMINAL_STATUSES.has(session.status) || (session.status === 'disconnected' && !session.last_error);
+}
 
 export interface DescribeInput {
   session: Session | null;
@@ -67,15 +76,16 @@ export function describeConnection(input: DescribeInput): ConnectionView {
     return view('none', 'Not connected', 'Connect WhatsApp so this chatbot answers your customers there.', 'neutral');
   }
   const number = formatPhoneNumber(session.phone_number);
-  if (input.disconnectRequested) {
-    return session.status === 'connected' || session.status === 'disconnected'
-      ? view('disconnecting', 'Disconnecting…', 'Unlinking WhatsApp from this chatbot.', 'progress')
-      : view(
-          'not_connected',
-          'Not connected',
-          'Disconnected: the chatbot no longer answers on WhatsApp. Connect again whenever you like.',
-          'neutral',
-        );
+  if (input.disconnectRequested && session.status === 'connected') {
+    return view('disconnecting', 'Disconnecting…', 'Unlinking WhatsApp from this chatbot.', 'progress');
+  }
+  if (input.disconnectRequested || (session.status === 'disconnected' && !session.last_error)) {
+    return view(
+      'not_connected',
+      'Not connected',
+      'Disconnected: WhatsApp is no longer linked to this chatbot, which no longer answers there. Connect again whenever you like.',
+      'neutral',
+    );
   }
   switch (session.status) {
     case 'pending':
@@ -127,8 +137,8 @@ export function describeConnection(input: DescribeInput): ConnectionView {
       return view(
         'reconnecting',
         'Reconnecting…',
-        'The connection to WhatsApp was lost and is being restored automatically. Make sure your phone is online; ' +
-          'if it is not back within a minute, click Reconnect.',
+        `The connection to WhatsApp was lost: ${session.last_error}. It is being restored automatically; make sure ` +
+          'your phone is online, and if it is not back within a minute, click Reconnect.',
         'warning',
       );
     case 'logged_out':

@@ -194,7 +194,8 @@ describe('Connected: disconnect and reconnect', () => {
     expect(api.callsTo('POST', '/api/sessions/disconnect').map((c) => c.body)).toEqual([{ session_id: id }]);
     expect(inDialog().getByRole('status')).toHaveTextContent('Disconnecting…');
 
-    api.update(id, { status: 'logged_out' });
+    // What the runner leaves after a Disconnect: `disconnected`, no error, nothing running.
+    api.update(id, { status: 'disconnected', last_error: null });
     await nextPoll();
     expect(inDialog().getByRole('status')).toHaveTextContent('Not connected');
     await user.keyboard('{Escape}');
@@ -209,17 +210,33 @@ describe('Connected: disconnect and reconnect', () => {
 
   it('shows a dropped connection as reconnecting, with Reconnect to restart now', async () => {
     const { api, user } = startApp({
-      prepare: (a) => a.update(a.connect(a.addSession().id).id, { status: 'disconnected' }),
+      prepare: (a) =>
+        a.update(a.connect(a.addSession().id).id, {
+          status: 'disconnected',
+          last_error: 'WhatsApp Web was opened on another computer or browser',
+        }),
     });
     await nextPoll();
     expect(settings().getByText('Reconnecting…', { selector: 'strong' })).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Manage connection' }));
-    expect(inDialog().getByRole('status')).toHaveTextContent(/restored automatically/);
+    expect(inDialog().getByRole('status')).toHaveTextContent(/opened on another computer.*restored automatically/);
     await user.click(inDialog().getByRole('button', { name: 'Reconnect' }));
     expect(api.callsTo('POST', `/api/sessions/${api.only().id}/restart`)).toHaveLength(1);
     api.connect(api.only().id);
     await nextPoll();
     expect(inDialog().getByRole('status')).toHaveTextContent('Connected');
+  });
+
+  it('a session disconnected earlier (reloaded page) is the initial state, and Connect restarts it', async () => {
+    const { api, user } = startApp({
+      prepare: (a) => a.update(a.connect(a.addSession().id).id, { status: 'disconnected', last_error: null }),
+    });
+    await nextPoll();
+    expect(settings().getByText('Not connected', { selector: 'strong' })).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Connect WhatsApp' }));
+    await pass(0);
+    expect(api.callsTo('POST', `/api/sessions/${api.only().id}/restart`)).toHaveLength(1);
+    expect(api.callsTo('POST', '/api/sessions/create')).toHaveLength(0);
   });
 
   it('explains a logout from the phone and connects again with a new code', async () => {

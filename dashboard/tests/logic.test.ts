@@ -32,7 +32,8 @@ describe('describeConnection: every status has its words and phase', () => {
     [session('qr_ready'), 'starting', 'Starting…'],
     [session('authenticating'), 'linking', 'Linking…'],
     [session('connected', { phone_number: '15550001111' }), 'connected', 'Connected'],
-    [session('disconnected'), 'reconnecting', 'Reconnecting…'],
+    [session('disconnected', { last_error: 'conflict' }), 'reconnecting', 'Reconnecting…'],
+    [session('disconnected'), 'not_connected', 'Not connected'],
     [session('logged_out'), 'logged_out', 'Logged out'],
     [session('qr_expired'), 'expired', 'Code expired'],
     [session('failed', { last_error: 'boom' }), 'failed', 'Connection failed'],
@@ -49,7 +50,9 @@ describe('describeConnection: every status has its words and phase', () => {
       /page crashed.*Try again/,
     );
     expect(describeConnection({ session: session('logged_out'), now: NOW }).detail).toMatch(/scan a new code/);
-    expect(describeConnection({ session: session('disconnected'), now: NOW }).detail).toMatch(/click Reconnect/);
+    expect(describeConnection({ session: session('disconnected', { last_error: 'x' }), now: NOW }).detail).toMatch(
+      /click Reconnect/,
+    );
   });
 
   it('names the connected number', () => {
@@ -73,7 +76,7 @@ describe('describeConnection: every status has its words and phase', () => {
 
   it('after the user disconnects: disconnecting, then not connected', () => {
     expect(describeConnection({ session: session('connected'), now: NOW, disconnectRequested: true }).phase).toBe('disconnecting');
-    const after = describeConnection({ session: session('logged_out'), now: NOW, disconnectRequested: true });
+    const after = describeConnection({ session: session('disconnected'), now: NOW, disconnectRequested: true });
     expect(after).toMatchObject({ phase: 'not_connected', label: 'Not connected' });
   });
 });

@@ -63,7 +63,7 @@ async def open_page(browser: Browser, simulator: SimulatorProcess, control: Asyn
         page = await context.new_page()
         errors: list = []
         page.on("pageerror", lambda error: errors.append(error))
-        await page.goto(simulator.url)
+        await page.goto(simulator.url, wait_until="commit")
         await page.wait_for_function("window.Debug && window.Debug.VERSION")
         return WaPage(page, errors)
 

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, isAbortError } from '../api/client';
 import { useWagate } from '../api/context';
 import type { Session } from '../api/types';
-import { TERMINAL_STATUSES } from '../connection';
+import { hasEnded } from '../connection';
 import { usePolling, type PollResult } from './usePolling';
 
 export type ConnectionAction = 'connect' | 'link_with_phone' | 'use_qr' | 'new_code' | 'reconnect' | 'disconnect';
@@ -146,7 +146,7 @@ export function useChatbotConnection(chatbotId: string, options: { live?: boolea
 
   const connect = useCallback(async () => {
     const current = sessionRef.current;
-    const ended = current && (TERMINAL_STATUSES.has(current.status) || disconnectRequested);
+    const ended = current && (hasEnded(current) || disconnectRequested);
     setDisconnectRequested(false);
     if (current && !ended) return; // already starting, waiting for a scan, or connected
     await run('connect', () =>

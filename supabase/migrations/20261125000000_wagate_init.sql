@@ -150,7 +150,7 @@ begin
 end;
 $$;
 
--- Sessions whose owner is gone (lease expired) and which should be running again.
+-- Sessions whose owner is gone (lease expired, or released at shutdown) and which should run again.
 create function public.claim_orphaned_sessions(p_runner_id text, p_limit integer, p_ttl_seconds integer)
 returns setof public.whatsapp_web_sessions
 language sql volatile security definer set search_path = public as $$
@@ -160,9 +160,11 @@ language sql volatile security definer set search_path = public as $$
            epoch = s.epoch + 1
      where s.id in (
            select id from public.whatsapp_web_sessions
-            where runner_id is not null and lease_expires_at < now()
-              and status not in ('logged_out', 'failed', 'qr_expired')
-            order by lease_expires_at
+            where (runner_id is not null and lease_expires_at < now()
+                   and status not in ('logged_out', 'failed', 'qr_expired'))
+               -- released by a runner that stopped (SIGTERM) while the session was live
+               or (runner_id is null and status in ('starting', 'qr_ready', 'authenticating', 'connected'))
+            order by lease_expires_at nulls first
             limit p_limit
             for update skip locked)
     returning s.*;

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import uuid
+
 import psycopg
 import pytest
 
@@ -24,7 +26,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def database(postgres: str) -> Iterator[str]:
     """A fresh database per test on the shared server."""
-    name = f"t{__import__('uuid').uuid4().hex[:12]}"
+    name = f"t{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres, autocommit=True) as conn:
         conn.execute(f"create database {name}")
     yield postgres.replace("/postgres?", f"/{name}?")

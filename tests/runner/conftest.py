@@ -35,7 +35,9 @@ def decode_qr_png(png: bytes) -> str:
     return results[0].text
 
 
-def wait_for(check: Callable[[], object], timeout_s: float = 30.0, interval_s: float = 0.2, what: str = "") -> object:
+def wait_for(
+    check: Callable[[], object], timeout_s: float = 30.0, interval_s: float = 0.2, what: str = ""
+) -> object:
     deadline = time.monotonic() + timeout_s
     last: object = None
     while time.monotonic() < deadline:
@@ -59,7 +61,9 @@ class Simulator:
         return response.json()
 
     def send(self, customer: str, to: str, text: str, name: str = "Customer") -> str:
-        response = self.http.post("/control/messages", json={"from": customer, "to": to, "text": text, "name": name})
+        response = self.http.post(
+            "/control/messages", json={"from": customer, "to": to, "text": text, "name": name}
+        )
         assert response.status_code in (200, 201), response.text
         return response.json()["id"]
 
@@ -82,7 +86,9 @@ class ApiUser:
     def __init__(self, stack: StackHandle) -> None:
         self.stack = stack
         self.user_id, token = stack.create_user()
-        self.http = httpx.Client(base_url=stack.api_url, timeout=15, headers={"Authorization": f"Bearer {token}"})
+        self.http = httpx.Client(
+            base_url=stack.api_url, timeout=15, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def create_session(self, **body: object) -> dict:
         response = self.http.post("/api/sessions/create", json={"chatbot_id": str(uuid.uuid4()), **body})
@@ -133,8 +139,22 @@ def simulator(stack: StackHandle) -> Iterator[Simulator]:
         port,
         stack.paths.log_dir,
         stack.process_env(),
-        ["--ref-first-ms", "15000", "--ref-next-ms", "5000", "--ref-count", "3",
-         "--ack-delivered-ms", "100", "--ack-read-ms", "300", "--sync-ms", "100", "--reconnect-ms", "300"],
+        [
+            "--ref-first-ms",
+            "15000",
+            "--ref-next-ms",
+            "5000",
+            "--ref-count",
+            "3",
+            "--ack-delivered-ms",
+            "100",
+            "--ack-read-ms",
+            "300",
+            "--sync-ms",
+            "100",
+            "--reconnect-ms",
+            "300",
+        ],
     )
     group.start(spec)
     try:
@@ -146,8 +166,13 @@ def simulator(stack: StackHandle) -> Iterator[Simulator]:
 @pytest.fixture(scope="session")
 def runners(stack: StackHandle, simulator: Simulator) -> list:
     """Two runners on the simulator (stopped with the stack)."""
-    settings = {"LEASE_TTL_SECONDS": "6", "SEND_RATE_PER_S": "20", "BOT_TIMEOUT_S": "2", "BOT_ATTEMPTS": "2",
-                "WA_LOAD_TIMEOUT_S": "20"}
+    settings = {
+        "LEASE_TTL_SECONDS": "6",
+        "SEND_RATE_PER_S": "20",
+        "BOT_TIMEOUT_S": "2",
+        "BOT_ATTEMPTS": "2",
+        "WA_LOAD_TIMEOUT_S": "20",
+    }
     return [stack.start_runner(simulator.url + "/", **settings) for _ in range(2)]
 
 

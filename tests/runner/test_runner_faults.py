@@ -31,7 +31,8 @@ def test_chatbot_failures_are_recorded_on_the_message(
     customer = fresh_number("4917")
     simulator.send(customer, phone, "anyone there?")
     failed = wait_for(
-        lambda: [m for m in _inbound(user, session["id"]) if m["status"] == "failed"], timeout_s=40,
+        lambda: [m for m in _inbound(user, session["id"]) if m["status"] == "failed"],
+        timeout_s=40,
         what="the inbound message to be marked failed",
     )
     assert len(failed) == 1
@@ -43,7 +44,9 @@ def test_chatbot_failures_are_recorded_on_the_message(
     wait_for(lambda: simulator.texts_received(customer) == ["You said: hello again"], what="the next reply")
 
 
-def test_a_missing_module_fails_the_session_naming_it(simulator: Simulator, faults, runners, user: ApiUser) -> None:
+def test_a_missing_module_fails_the_session_naming_it(
+    simulator: Simulator, faults, runners, user: ApiUser
+) -> None:
     faults.post("/control/faults/module", {"name": "WAWebSendMsgChatAction"})
     created = user.create_session()
     failed = user.wait_status(created["id"], "failed", timeout_s=30)
@@ -67,10 +70,14 @@ def test_several_replies_and_no_reply(simulator: Simulator, runners, user: ApiUs
     session, phone = user.link(simulator)
     customer = fresh_number("4917")
     simulator.send(customer, phone, "!multi")
-    wait_for(lambda: simulator.texts_received(customer) == ["First answer.", "Second answer."], what="two replies")
+    wait_for(
+        lambda: simulator.texts_received(customer) == ["First answer.", "Second answer."], what="two replies"
+    )
     simulator.send(customer, phone, "!none")
     replied = wait_for(
-        lambda: [m for m in _inbound(user, session["id"]) if m["content"] == "!none" and m["status"] == "replied"],
+        lambda: [
+            m for m in _inbound(user, session["id"]) if m["content"] == "!none" and m["status"] == "replied"
+        ],
         what="the silent message to be marked replied",
     )
     assert replied
@@ -78,7 +85,7 @@ def test_several_replies_and_no_reply(simulator: Simulator, runners, user: ApiUs
 
 
 def test_one_chat_is_answered_in_order(simulator: Simulator, runners, user: ApiUser) -> None:
-    session, phone = user.link(simulator)
+    _session, phone = user.link(simulator)
     customer = fresh_number("4917")
     for i in range(5):
         simulator.send(customer, phone, f"message {i}")

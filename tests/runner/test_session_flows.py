@@ -29,7 +29,8 @@ def test_send_through_the_api_reaches_the_customer(simulator: Simulator, runners
     session, _phone = user.link(simulator)
     customer = fresh_number("4917")
     response = user.http.post(
-        "/api/messages/send", json={"session_id": session["id"], "to": customer, "text": "Your order has shipped"}
+        "/api/messages/send",
+        json={"session_id": session["id"], "to": customer, "text": "Your order has shipped"},
     )
     assert response.status_code == 202, response.text
     message = response.json()["message"]
@@ -41,11 +42,15 @@ def test_send_through_the_api_reaches_the_customer(simulator: Simulator, runners
     wait_for(lambda: (_reply_rows(user, session["id"], "sent")[0]["ack"] or 0) >= 2, what="delivery ack")
 
 
-def test_a_number_not_on_whatsapp_fails_with_a_reason(simulator: Simulator, faults, runners, user: ApiUser) -> None:
+def test_a_number_not_on_whatsapp_fails_with_a_reason(
+    simulator: Simulator, faults, runners, user: ApiUser
+) -> None:
     session, _phone = user.link(simulator)
     nobody = fresh_number("4916")
     faults.post("/control/faults/absent", {"numbers": [nobody]})
-    response = user.http.post("/api/messages/send", json={"session_id": session["id"], "to": nobody, "text": "hi"})
+    response = user.http.post(
+        "/api/messages/send", json={"session_id": session["id"], "to": nobody, "text": "hi"}
+    )
     assert response.status_code == 202
     failed = wait_for(lambda: _reply_rows(user, session["id"], "failed"), what="the send to fail")
     assert "not on WhatsApp" in failed[0]["error"]
@@ -118,7 +123,8 @@ def test_two_runners_many_sessions_each_command_reaches_its_holder(
     holders = {
         row[0]
         for row in stack.sql(
-            "select runner_id from whatsapp_web_sessions where id = any(%s::uuid[])", ([s["id"] for s, _ in linked],)
+            "select runner_id from whatsapp_web_sessions where id = any(%s::uuid[])",
+            ([s["id"] for s, _ in linked],),
         )
     }
     assert None not in holders
@@ -127,8 +133,11 @@ def test_two_runners_many_sessions_each_command_reaches_its_holder(
         customer = fresh_number("4917")
         customers.append(customer)
         response = user.http.post(
-            "/api/messages/send", json={"session_id": session["id"], "to": customer, "text": f"for {customer}"}
+            "/api/messages/send",
+            json={"session_id": session["id"], "to": customer, "text": f"for {customer}"},
         )
         assert response.status_code == 202
     for customer in customers:
-        wait_for(lambda c=customer: simulator.texts_received(c) == [f"for {c}"], what=f"delivery to {customer}")
+        wait_for(
+            lambda c=customer: simulator.texts_received(c) == [f"for {c}"], what=f"delivery to {customer}"
+        )

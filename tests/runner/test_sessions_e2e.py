@@ -15,8 +15,10 @@ def test_link_with_qr_then_customer_message_is_answered_and_stored(
 
     customer = fresh_number("4917")
     simulator.send(customer, phone, "Hello, are you open today?")
-    wait_for(lambda: "You said: Hello, are you open today?" in simulator.texts_received(customer),
-             what="the bot's reply to reach the customer")
+    wait_for(
+        lambda: "You said: Hello, are you open today?" in simulator.texts_received(customer),
+        what="the bot's reply to reach the customer",
+    )
 
     def stored() -> list[dict] | None:
         rows = user.messages(session["id"])

@@ -36,7 +36,9 @@ def cli_context(argv: Sequence[str]) -> dict[str, str]:
     return context
 
 
-def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = None, **stack_kwargs: Any) -> cdk.App:
+def build_app(
+    context: dict[str, Any] | None = None, *, outdir: str | None = None, **stack_kwargs: Any
+) -> cdk.App:
     """The app with its stage's stack and the AwsSolutions (cdk-nag) checks."""
     app = cdk.App(context=context, outdir=outdir)
     WagateStack(app, settings=settings_from_node(app.node), **stack_kwargs)

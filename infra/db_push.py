@@ -64,7 +64,9 @@ def push(db_url: str, migrations: Sequence[Migration], *, dry_run: bool = False)
     with psycopg.connect(db_url, autocommit=True) as conn:
         for statement in TRACKING_DDL:
             conn.execute(statement)
-        applied = {row[0] for row in conn.execute("select version from supabase_migrations.schema_migrations")}
+        applied = {
+            row[0] for row in conn.execute("select version from supabase_migrations.schema_migrations")
+        }
         pending = [m for m in migrations if m.version not in applied]
         if dry_run:
             return pending
@@ -95,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.db_url:
         parser.error(
-            "set SUPABASE_DB_URL (Supabase dashboard > Connect > connection string, with the database password)"
+            "set SUPABASE_DB_URL (Supabase dashboard > Connect: the connection string, with the "
+            "database password)"
         )
     try:
         done = push(args.db_url, find_migrations(args.migrations), dry_run=args.dry_run)

@@ -14,7 +14,6 @@ from infra.components.network import Network
 from infra.components.queues import CommandQueues
 from infra.components.runners import RunnerFleet
 from infra.components.secrets import AppSecret
-from infra.nag import suppress_cdk_internals
 from infra.settings import StageSettings
 
 RETENTION = {
@@ -45,7 +44,11 @@ class WagateStack(Stack):
         removal = RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY
 
         self.secret = AppSecret(
-            self, "Secret", stage=settings.stage, secret_name=settings.secret_name, retain=settings.retain_data
+            self,
+            "Secret",
+            stage=settings.stage,
+            secret_name=settings.secret_name,
+            retain=settings.retain_data,
         )
         self.checkpoints = CheckpointStore(
             self, "Checkpoints", stage=settings.stage, noncurrent_days=settings.checkpoint_noncurrent_days
@@ -68,7 +71,11 @@ class WagateStack(Stack):
             source_dir=api_source_dir,
         )
         self.network = Network(
-            self, "Network", nat_gateways=settings.nat_gateways, log_retention=log_retention, removal_policy=removal
+            self,
+            "Network",
+            nat_gateways=settings.nat_gateways,
+            log_retention=log_retention,
+            removal_policy=removal,
         )
         self.runners = RunnerFleet(
             self,
@@ -82,7 +89,6 @@ class WagateStack(Stack):
             removal_policy=removal,
         )
         self._outputs()
-        suppress_cdk_internals(self)
 
     def _outputs(self) -> None:
         # `chalice package` already outputs the API's URL as EndpointURL.

@@ -116,6 +116,15 @@ class RunnerRepository:
             raise LeaseLost(session_id)
         return rows[0]
 
+    async def fail_session(self, session_id: str, reason: str) -> None:
+        """Unfenced: for a session this runner does not hold (a command for it kept failing)."""
+        await self._call(
+            "PATCH",
+            f"/{SESSIONS}",
+            params={"id": f"eq.{session_id}"},
+            json={"status": "failed", "last_error": reason},
+        )
+
     # ------------------------------------------------------------------ messages
     async def insert_inbound(self, row: dict) -> dict | None:
         """Store a received message once: None when (session_id, message_id) is already stored."""

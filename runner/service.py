@@ -227,13 +227,14 @@ class Runner:
         )
         if received.receive_count >= self.settings.max_receives:
             # The next receive moves it to the dead-letter queue; the session says why.
+            session = self.sessions.get(command.session_id)
+            if session is not None:
+                await session.fail(reason)
+            else:
+                with contextlib.suppress(WagateError):
+                    await self.repo.fail_session(command.session_id, reason)
             with contextlib.suppress(WagateError):
-                await self.repo._call(
-                    "PATCH",
-                    "/whatsapp_web_sessions",
-                    params={"id": f"eq.{command.session_id}"},
-                    json={"status": str(SessionStatus.FAILED), "last_error": reason},
-                )
+                await self.queues.extend_visibility(received, 1)
             return
         with contextlib.suppress(WagateError):
             await self.queues.extend_visibility(received, min(30, 2**received.receive_count))
@@ -253,7 +254,9 @@ class Runner:
             log.info("stale command dropped", extra={**session.log_extra, "command": str(command.type)})
             return
         if command.type == CommandType.START:
-            if session is None:
+            # Only a session waiting to start: a stale START must not revive one that has ended.
+            current = await self.repo.get_session(command.session_id) if session is None else None
+            if current is not None and current["status"] == SessionStatus.PENDING:
                 await self._claim_and_open(command.session_id)
         elif command.type == CommandType.SEND:
             if session is not None and session.status == SessionStatus.CONNECTED:

@@ -13,6 +13,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from simulator.accounts import LinkedDevice
 from simulator.codes import new_login_ref, new_pairing_code, normalize_pairing_code, normalize_phone
 from simulator.errors import InvalidRequest, NotFound, Rejected
 from simulator.faults import ALL_PHONES
@@ -166,7 +167,7 @@ class Linking:
 
     # --- sessions --------------------------------------------------------------------------------
 
-    async def attach(self, session: PageSession, device) -> None:
+    async def attach(self, session: PageSession, device: LinkedDevice) -> None:
         for other in self.world.sessions_of(device):
             if other is not session:
                 await self._replace(other)

@@ -7,7 +7,7 @@ import contextlib
 import itertools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -42,7 +42,7 @@ class PageSession:
         """Showing a login QR (or pairing code): announced itself, not linked, still connected."""
         return self.registration is not None and self.device is None and not self.closed
 
-    async def receive_frames(self, handle: Callable[[PageSession, dict], object]) -> None:
+    async def receive_frames(self, handle: Callable[[PageSession, dict], Awaitable[None]]) -> None:
         try:
             while True:
                 text = await self.websocket.receive_text()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+_READY_LINE = re.compile(r"simulator ready on http://[^:/]+:(\d+)/")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -48,7 +50,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class SimulatorProcess:
-    """`python -m simulator` as a child process on a free port, with the given settings.
+    """`python -m simulator` as a child process (on a free port unless `port` is given), with settings.
 
     Settings are `SimulatorConfig` names: `SimulatorProcess(ref_first_ms=2000, ack_read_ms=-1)`.
     Use it as a (sync or async) context manager, or call `start()` / `stop()`. Its output goes to
@@ -65,7 +67,8 @@ class SimulatorProcess:
         **settings: Any,
     ) -> None:
         self.host = host
-        self.port = port or free_port(host)
+        self.port = port
+        self._requested_port = port
         self.settings = settings
         self.startup_timeout = startup_timeout
         self.log_path = (
@@ -77,6 +80,8 @@ class SimulatorProcess:
 
     @property
     def url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("the simulator has not started yet (its port is chosen at start)")
         return f"http://{self.host}:{self.port}/"
 
     @property
@@ -92,12 +97,13 @@ class SimulatorProcess:
         return self._acontrol
 
     def command(self) -> list[str]:
-        args = [sys.executable, "-m", "simulator", "--host", self.host, "--port", str(self.port)]
+        args = [sys.executable, "-m", "simulator", "--host", self.host, "--port", str(self.port or 0)]
         for name, value in self.settings.items():
             args += ["--" + name.replace("_", "-"), str(value)]
         return args
 
     def start(self) -> SimulatorProcess:
+        self.port = self._requested_port
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
@@ -110,13 +116,16 @@ class SimulatorProcess:
                 raise RuntimeError(
                     f"the simulator exited with {self._process.returncode}: {self._log_tail()}"
                 )
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.url + "control/health", timeout=1.0).status_code == 200:
-                    return self
+            if self.port is None:
+                self.port = self._announced_port()
+            if self.port is not None:
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(self.url + "control/health", timeout=1.0).status_code == 200:
+                        return self
             time.sleep(0.05)
         self.stop()
         raise TimeoutError(
-            f"the simulator did not answer at {self.url} within {self.startup_timeout}s: {self._log_tail()}"
+            f"the simulator did not become healthy within {self.startup_timeout}s: {self._log_tail()}"
         )
 
     def stop(self) -> None:
@@ -146,6 +155,12 @@ class SimulatorProcess:
             await self._acontrol.aclose()
             self._acontrol = None
         await asyncio.to_thread(self.stop)
+
+    def _announced_port(self) -> int | None:
+        with contextlib.suppress(OSError):
+            found = _READY_LINE.search(self.log_path.read_text())
+            return int(found.group(1)) if found else None
+        return None
 
     def _log_tail(self, lines: int = 20) -> str:
         with contextlib.suppress(OSError):

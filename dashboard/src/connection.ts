@@ -115,7 +115,7 @@ export function describeConnection(input: DescribeInput): ConnectionView {
         return view(
           'qr',
           'Scan the QR code',
-          'On your phone open WhatsApp → Linked devices → Link a device, and point the camera at this code.',
+          'Scan this code with WhatsApp on your phone to link it to this chatbot.',
           'progress',
         );
       }

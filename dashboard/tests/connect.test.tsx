@@ -107,6 +107,14 @@ describe('Connect WhatsApp: the QR flow', () => {
     expect(api.callsTo('POST', '/api/sessions/create')).toHaveLength(0);
   });
 
+  it('a double click starts one session, not two', async () => {
+    const { api, user } = startApp();
+    await nextPoll();
+    await user.dblClick(screen.getByRole('button', { name: 'Connect WhatsApp' }));
+    await pass(0);
+    expect(api.callsTo('POST', '/api/sessions/create')).toHaveLength(1);
+  });
+
   it('warns when no runner picks the session up, and "Try again" restarts it', async () => {
     const { api, user } = startApp();
     await nextPoll();

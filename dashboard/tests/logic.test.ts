@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import type { Session, SessionStatus } from '../src/api/types';
-import { describeConnection, STALLED_AFTER_MS, visibleQr } from '../src/connection';
+import { describeConnection, hasEnded, STALLED_AFTER_MS, visibleQr } from '../src/connection';
 import { readConfig } from '../src/config';
 import { formatCountdown, formatPairingCode, formatPhoneNumber, normalizePhoneNumber, secondsUntil } from '../src/format';
 import { mergeMessages } from '../src/hooks/useMessageHistory';
@@ -72,6 +72,16 @@ describe('describeConnection: every status has its words and phase', () => {
     const s = session('pending');
     expect(describeConnection({ session: s, now: NOW, statusSince: NOW - STALLED_AFTER_MS + 1 }).phase).toBe('starting');
     expect(describeConnection({ session: s, now: NOW, statusSince: NOW - STALLED_AFTER_MS }).phase).toBe('stalled');
+  });
+
+  it('knows which sessions rest until restarted', () => {
+    for (const status of ['logged_out', 'qr_expired', 'failed', 'disconnected'] as const) {
+      expect(hasEnded(session(status))).toBe(true);
+    }
+    expect(hasEnded(session('disconnected', { last_error: 'conflict' }))).toBe(false);
+    for (const status of ['pending', 'starting', 'qr_ready', 'authenticating', 'connected'] as const) {
+      expect(hasEnded(session(status))).toBe(false);
+    }
   });
 
   it('after the user disconnects: disconnecting, then not connected', () => {

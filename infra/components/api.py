@@ -14,21 +14,19 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import RemovalPolicy
 from chalice.cdk import Chalice
 from constructs import Construct
 
 from infra.components.checkpoints import CheckpointStore
 from infra.components.queues import CommandQueues
 from infra.components.secrets import AppSecret
-from infra.nag import acknowledge_wildcards
+from infra.nag import acknowledge, wildcard_resource
 from infra.settings import StageSettings
 
 API_SOURCE_DIR = Path(__file__).resolve().parents[2] / "api_lambda"
-API_GATEWAY_STAGE = "api"
 # Logical ids in the template `chalice package` writes.
 FUNCTION_ID = "APIHandler"
 REST_API_ID = "RestAPI"
@@ -67,7 +65,12 @@ class Api(Construct):
         queues.grant_send_commands(self.role)
         checkpoints.grant_erase(self.role)
         secret.grant_read(self.role)
-        acknowledge_wildcards(self.role, queues=queues, checkpoints=checkpoints, xray=True)
+        acknowledge(
+            self.role,
+            wildcard_resource("*"),
+            "Only xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level "
+            "permissions (the function's active tracing needs them).",
+        )
 
         self.environment = api_environment(settings, queues=queues, checkpoints=checkpoints, secret=secret)
         # chalice.cdk names the Chalice stage after the construct's scope, so the app is placed in
@@ -136,7 +139,8 @@ def chalice_stage_config(
 ) -> dict[str, Any]:
     """Chalice settings for `chalice package` (the highest-priority layer over .chalice/config.json)."""
     return {
-        "api_gateway_stage": API_GATEWAY_STAGE,
+        # The routes already start with /api: the URL reads https://…/{stage}/api/health.
+        "api_gateway_stage": settings.stage,
         "api_gateway_endpoint_type": "REGIONAL",
         "manage_iam_role": False,
         "iam_role_arn": role_arn,

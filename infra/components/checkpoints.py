@@ -11,8 +11,9 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from infra.nag import acknowledge
 from constructs import Construct
+
+from infra.nag import acknowledge, logical_id, wildcard_resource
 
 CHECKPOINT_PREFIX = "checkpoints/"
 ACCESS_LOG_DAYS = 90
@@ -39,16 +40,18 @@ class CheckpointStore(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(ACCESS_LOG_DAYS))],
+            lifecycle_rules=[
+                s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(ACCESS_LOG_DAYS))
+            ],
             removal_policy=RemovalPolicy.RETAIN,
         )
         acknowledge(
             self.access_logs,
             "AwsSolutions-S1",
             (
-                        "This is the server access log bucket of the checkpoint bucket; logging it into "
-                        "itself or a third bucket adds cost and no audit value."
-                    ),
+                "This is the server access log bucket of the checkpoint bucket; logging it into "
+                "itself or a third bucket adds cost and no audit value."
+            ),
         )
         self.bucket = s3.Bucket(
             self,
@@ -77,6 +80,15 @@ class CheckpointStore(Construct):
     def objects_arn(self) -> str:
         return self.bucket.arn_for_objects(f"{CHECKPOINT_PREFIX}*")
 
+    def _acknowledge_objects(self, grantee: iam.IGrantable) -> None:
+        if isinstance(grantee, Construct):
+            acknowledge(
+                grantee,
+                wildcard_resource(f"<{logical_id(self.bucket)}.Arn>/{CHECKPOINT_PREFIX}*"),
+                "Checkpoint objects are keyed by session uuid, known only at runtime; access is limited "
+                f"to the {CHECKPOINT_PREFIX} prefix of the stage's own bucket.",
+            )
+
     def _grant_listing(self, grantee: iam.IGrantable, action: str) -> None:
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
@@ -102,6 +114,7 @@ class CheckpointStore(Construct):
                 resources=[self.key.key_arn],
             )
         )
+        self._acknowledge_objects(grantee)
 
     def grant_erase(self, grantee: iam.IGrantable) -> None:
         """The API, erasing a deleted session's auth state: every version and delete marker under
@@ -112,3 +125,4 @@ class CheckpointStore(Construct):
                 actions=["s3:DeleteObject", "s3:DeleteObjectVersion"], resources=[self.objects_arn]
             )
         )
+        self._acknowledge_objects(grantee)

@@ -12,6 +12,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.nag import acknowledge, rendered_arn, wildcard_resource
+
 START_MAX_RECEIVES = 5
 
 RUNNER_QUEUE_ACTIONS = [
@@ -77,6 +79,7 @@ class CommandQueues(Construct):
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(actions=["sqs:GetQueueAttributes"], resources=[self.start_queue.queue_arn])
         )
+        self._acknowledge_prefix(grantee)
 
     def grant_runner(self, grantee: iam.IGrantable) -> None:
         """A runner: consume (and re-queue) start commands; own its queue under the prefix."""
@@ -88,3 +91,13 @@ class CommandQueues(Construct):
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(actions=RUNNER_QUEUE_ACTIONS, resources=[self.runner_queues_arn])
         )
+        self._acknowledge_prefix(grantee)
+
+    def _acknowledge_prefix(self, grantee: iam.IGrantable) -> None:
+        if isinstance(grantee, Construct):
+            acknowledge(
+                grantee,
+                wildcard_resource(rendered_arn("sqs", f"{self.runner_queue_prefix}*")),
+                "Each runner creates its own command queue and that queue's dead-letter queue at start, "
+                f"named {self.runner_queue_prefix}<runner id>[-dlq]; the prefix is the stage's own.",
+            )

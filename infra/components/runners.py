@@ -30,7 +30,7 @@ from infra.components.checkpoints import CheckpointStore
 from infra.components.network import Network
 from infra.components.queues import CommandQueues
 from infra.components.secrets import AppSecret
-from infra.nag import acknowledge, acknowledge_wildcards
+from infra.nag import acknowledge, logical_id, rendered_arn, wildcard_resource
 from infra.settings import StageSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +82,9 @@ class RunnerFleet(Construct):
             "Cluster",
             vpc=network.vpc,
             container_insights_v2=(
-                ecs.ContainerInsights.ENABLED if settings.container_insights else ecs.ContainerInsights.DISABLED
+                ecs.ContainerInsights.ENABLED
+                if settings.container_insights
+                else ecs.ContainerInsights.DISABLED
             ),
         )
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=removal_policy)
@@ -157,17 +159,20 @@ class RunnerFleet(Construct):
         )
         self._grant(queues=queues, checkpoints=checkpoints, secret=secret)
         self._autoscale(settings, queues=queues)
-        self._acknowledge(settings, queues=queues, checkpoints=checkpoints)
+        self._acknowledge(settings)
 
-    def _acknowledge(
-        self, settings: StageSettings, *, queues: CommandQueues, checkpoints: CheckpointStore
-    ) -> None:
-        acknowledge_wildcards(
+    def _acknowledge(self, settings: StageSettings) -> None:
+        acknowledge(
             self.task_role,
-            queues=queues,
-            checkpoints=checkpoints,
-            metrics=True,
-            task_protection_cluster=self.cluster,
+            wildcard_resource("*"),
+            "Only cloudwatch:PutMetricData, which has no resource-level permissions; it is limited by "
+            f"the cloudwatch:namespace condition to wagate's own namespace ({METRICS_NAMESPACE}).",
+        )
+        acknowledge(
+            self.task_role,
+            wildcard_resource(rendered_arn("ecs", f"task/<{logical_id(self.cluster)}>/*")),
+            "Task scale-in protection of the runner's own task (set through the ECS agent): task ids "
+            "are only known at runtime; the ARN is limited to the stage's cluster.",
         )
         acknowledge(
             self.task_definition.obtain_execution_role(),

@@ -62,3 +62,8 @@ __d('WAWebChatGetters', () => ({
 }));
 
 __d('WAWebGetEphemeralFieldsMsgActionsUtils', () => ({ getEphemeralFields: () => ({}) }));
+
+// Modules whatsapp-web.js v1.34 touches on the way (event wiring, text sends with link previews).
+__d('WAWebSyncGatingUtils', () => ({ isPlaceholderMessageResendEnabled: () => false }));
+
+__d('WAWebLinkPreviewChatAction', () => ({ getLinkPreview: async () => null }));

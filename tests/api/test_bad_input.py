@@ -6,7 +6,8 @@ import json
 import uuid
 
 import pytest
-from api_helpers import row_counts
+
+from tests.api.api_helpers import row_counts
 
 CHATBOT = "7e0b8f4e-9a8e-4f7a-8d1e-0a1b2c3d4e5f"
 SESSION = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"

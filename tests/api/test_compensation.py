@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from api_helpers import row_counts
 
+from tests.api.api_helpers import row_counts
 from wagate.auth import Principal
 from wagate.errors import QueueError
 from wagate.objects import ObjectStore

@@ -52,7 +52,7 @@ def fuzz(operation: APIOperation, mode: GenerationMode, base_url: str, headers: 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
 def test_the_api_keeps_its_contract(stack, mode: GenerationMode) -> None:
-    _, token = stack.create_user()
+    user_id, token = stack.create_user()
     schema = schemathesis.openapi.from_url(f"{stack.api_url}/api/openapi.json")
     failures: dict[str, str] = {}
     labels = []
@@ -71,3 +71,6 @@ def test_the_api_keeps_its_contract(stack, mode: GenerationMode) -> None:
     # schemathesis leaves out the document's own operation (GET /api/openapi.json)
     assert len(labels) == 10, labels
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
+    if mode is GenerationMode.POSITIVE:  # the cases really reached the database
+        (created,) = stack.sql("select count(*) from whatsapp_web_sessions where user_id = %s", (user_id,))
+        assert created[0] > 0

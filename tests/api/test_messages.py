@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from api_helpers import for_session, row_counts, take_commands
+from tests.api.api_helpers import for_session, row_counts, take_commands
 
 
 def test_send_writes_a_queued_row_then_routes_a_send_command(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 
-from api_helpers import for_session, take_commands
+from tests.api.api_helpers import for_session, take_commands
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16 + b"wagate-test-qr"
 SESSION_FIELDS = {

@@ -23,7 +23,9 @@ def _silence_node_end_of_life_banner() -> None:
         major = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", major.strip().lstrip("v").split(".")[0])
+    os.environ.setdefault(
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", major.strip().lstrip("v").split(".")[0]
+    )
 
 
 _silence_node_end_of_life_banner()
@@ -91,7 +93,9 @@ def synthesize(outdir: Path, **context: str) -> Synthesis:
         app.synth()
     (stack,) = [child for child in app.node.children if isinstance(child, WagateStack)]
     template = json.loads((outdir / stack.template_file).read_text())
-    return Synthesis(app=app, stack=stack, outdir=outdir, template=template, assertions=Template.from_json(template))
+    return Synthesis(
+        app=app, stack=stack, outdir=outdir, template=template, assertions=Template.from_json(template)
+    )
 
 
 @pytest.fixture(scope="session")

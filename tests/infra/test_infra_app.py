@@ -37,7 +37,12 @@ def test_stage_defaults_and_names():
 
 
 def test_cli_overrides_are_typed():
-    overrides = {"supabase_url": "https://x.supabase.co", "max_runners": "9", "retain_data": "true", "unknown": "x"}
+    overrides = {
+        "supabase_url": "https://x.supabase.co",
+        "max_runners": "9",
+        "retain_data": "true",
+        "unknown": "x",
+    }
     settings = settings_from_context("dev", STAGES, overrides)
     assert settings.supabase_url == "https://x.supabase.co"
     assert settings.max_runners == 9
@@ -88,7 +93,9 @@ def test_make_synth_entry_point_writes_templates_without_the_cdk_cli(tmp_path):
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "CDK_")) or key == "AWS_DEFAULT_REGION"
     }
-    env.update(CDK_OUTDIR=str(tmp_path), AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent")
+    env.update(
+        CDK_OUTDIR=str(tmp_path), AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent"
+    )
     result = subprocess.run(
         [sys.executable, str(REPO_ROOT / "infra" / "app.py"), "-c", "stage=prod", "-c", "max_runners=7"],
         cwd=tmp_path,
@@ -100,7 +107,9 @@ def test_make_synth_entry_point_writes_templates_without_the_cdk_cli(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     template = json.loads((tmp_path / "wagate-prod.template.json").read_text())
     (target,) = [
-        r for r in template["Resources"].values() if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"
     ]
     assert target["Properties"]["MaxCapacity"] == 7
     assert not (tmp_path / "chalice.out").exists()

@@ -56,16 +56,22 @@ def acknowledgments(synthesis: Any) -> dict[tuple[str, str], str]:
                 continue
             for rule, reason in entry.data.items():
                 if rule.startswith(f"{ANNOTATION_PREFIX}AwsSolutions-"):
-                    found[(construct.node.path.removeprefix(prefix), rule.removeprefix(ANNOTATION_PREFIX))] = reason
+                    found[
+                        (construct.node.path.removeprefix(prefix), rule.removeprefix(ANNOTATION_PREFIX))
+                    ] = reason
     return found
 
 
 def test_cfn_lint_finds_no_errors(synthesis):
-    matches = lint_file(Path(synthesis.outdir / synthesis.stack.template_file), config=ManualArgs(regions=["us-east-1"]))
+    matches = lint_file(
+        Path(synthesis.outdir / synthesis.stack.template_file), config=ManualArgs(regions=["us-east-1"])
+    )
     errors = [str(m) for m in matches if m.rule.id.startswith("E")]
     assert errors == []
     # The only warning is about the CDK's own custom resource provider (a redundant DependsOn).
-    warnings = {(m.rule.id, m.path[1] if len(m.path) > 1 else "") for m in matches if not m.rule.id.startswith("E")}
+    warnings = {
+        (m.rule.id, m.path[1] if len(m.path) > 1 else "") for m in matches if not m.rule.id.startswith("E")
+    }
     assert all(rule == "W3005" and name.startswith("CustomVpcRestrictDefaultSG") for rule, name in warnings)
 
 

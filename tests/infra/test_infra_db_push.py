@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
-
-import uuid
 
 import psycopg
 import pytest
@@ -68,7 +67,7 @@ def test_a_failing_migration_is_rolled_back_and_named(database, tmp_path):
     migrations = tmp_path / "migrations"
     write(migrations, "20260101000000_good.sql", "create table good (id int);")
     write(migrations, "20260102000000_bad.sql", "create table half (id int); select no_such_function();")
-    with pytest.raises(MigrationError, match="20260102000000_bad.sql"):
+    with pytest.raises(MigrationError, match=r"20260102000000_bad\.sql"):
         push(database, find_migrations(migrations))
     assert tables(database) == {"good"}
     assert versions(database) == ["20260101000000"]
@@ -84,7 +83,7 @@ def test_dry_run_lists_without_applying(database, tmp_path, capsys):
 
 def test_misnamed_files_are_refused(tmp_path):
     write(tmp_path, "schema.sql", "select 1;")
-    with pytest.raises(MigrationError, match="<version>_<name>.sql"):
+    with pytest.raises(MigrationError, match=r"<version>_<name>\.sql"):
         find_migrations(tmp_path)
 
 

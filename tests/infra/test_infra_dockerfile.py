@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import time
 import tomllib
 from pathlib import Path
 
@@ -11,7 +14,13 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from infra.components.runners import DOCKERFILE, HEARTBEAT_FILE, HEARTBEAT_MAX_AGE_SECONDS, IMAGE_CONTEXT_EXCLUDES
+from infra.components.runners import (
+    DOCKERFILE,
+    HEALTH_CHECK_COMMAND,
+    HEARTBEAT_FILE,
+    HEARTBEAT_MAX_AGE_SECONDS,
+    IMAGE_CONTEXT_EXCLUDES,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "mcr.microsoft.com/playwright/python"
@@ -112,8 +121,31 @@ def test_playwrights_own_chromium_is_used(dockerfile):
 def test_health_check_uses_the_heartbeat_file(dockerfile):
     assert env(dockerfile)["HEARTBEAT_FILE"] == HEARTBEAT_FILE
     (check,) = [rest for keyword, rest in dockerfile if keyword == "HEALTHCHECK"]
+    # The same check as the ECS task definition's.
+    assert HEALTH_CHECK_COMMAND in check
     assert '"$HEARTBEAT_FILE"' in check
-    assert f"-lt {HEARTBEAT_MAX_AGE_SECONDS} ]" in check
+
+
+@pytest.mark.parametrize(
+    ("age_s", "healthy"),
+    [
+        (5, True),
+        (HEARTBEAT_MAX_AGE_SECONDS - 10, True),
+        (HEARTBEAT_MAX_AGE_SECONDS + 10, False),
+        (None, False),
+    ],
+)
+def test_health_check_command_judges_the_heartbeat_age(tmp_path, age_s, healthy):
+    """Run under a POSIX sh (dash on the image's Ubuntu), as ECS's CMD-SHELL does."""
+    heartbeat = tmp_path / "heartbeat"
+    if age_s is not None:
+        heartbeat.write_text("1")
+        then = time.time() - age_s
+        os.utime(heartbeat, (then, then))
+    result = subprocess.run(
+        ["sh", "-c", HEALTH_CHECK_COMMAND], env={"HEARTBEAT_FILE": str(heartbeat), "PATH": "/usr/bin:/bin"}
+    )
+    assert (result.returncode == 0) is healthy
 
 
 def test_runs_as_an_unprivileged_user(dockerfile):

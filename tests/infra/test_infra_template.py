@@ -84,7 +84,11 @@ def test_start_queue_has_a_dead_letter_queue_and_encryption(dev):
     )
     dev.assertions.has_resource_properties(
         "AWS::SQS::Queue",
-        {"QueueName": "wagate-dev-start-dlq", "SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600},
+        {
+            "QueueName": "wagate-dev-start-dlq",
+            "SqsManagedSseEnabled": True,
+            "MessageRetentionPeriod": 1209600,
+        },
     )
 
 
@@ -113,7 +117,10 @@ def test_checkpoint_bucket_is_private_encrypted_versioned_and_logged(dev):
         "RestrictPublicBuckets": True,
     }
     (encryption,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert encryption["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": arn_of(key)}
+    assert encryption["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": arn_of(key),
+    }
     assert encryption["BucketKeyEnabled"] is True
     assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
     assert properties["LoggingConfiguration"]["DestinationBucketName"] == ref(logs)
@@ -188,7 +195,9 @@ def test_api_is_the_chalice_app_staged_as_the_stack(dev):
     assert "stage=wagate-dev:app=wagate-api" in function["Properties"]["Tags"]["aws-chalice"]
     assert function["Properties"]["Role"] == arn_of(dev.logical_id(dev.stack.api.role))
     assert function["Properties"]["Tracing"] == "Active"
-    assert function["Properties"]["LoggingConfig"] == {"LogGroup": ref(dev.logical_id(dev.stack.api.log_group))}
+    assert function["Properties"]["LoggingConfig"] == {
+        "LogGroup": ref(dev.logical_id(dev.stack.api.log_group))
+    }
     assert "EndpointURL" in dev.template["Outputs"]
 
 
@@ -212,6 +221,9 @@ def test_api_environment_carries_optional_auth_settings(prod):
 def test_api_gateway_is_regional_throttled_and_traced(dev):
     api = dev.resources["RestAPI"]["Properties"]
     assert api["EndpointConfiguration"] == "REGIONAL"
+    # Routes start with /api; the stage makes the URL https://…/dev/api/health.
+    assert api["StageName"] == "dev"
+    assert dev.template["Outputs"]["EndpointURL"]["Value"]["Fn::Sub"].endswith("/dev/")
     assert api["TracingEnabled"] is True
     (settings,) = api["MethodSettings"]
     assert settings["ThrottlingRateLimit"] == 50
@@ -274,7 +286,10 @@ def test_runner_service_runs_in_private_subnets(dev):
     assert {subnet["Ref"] for subnet in network["Subnets"]} == private
     for subnet in private:
         assert dev.resources[subnet]["Properties"]["MapPublicIpOnLaunch"] is False
-    assert service["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert service["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {
+        "Enable": True,
+        "Rollback": True,
+    }
     (group,) = network["SecurityGroups"]
     security_group = dev.resources[group["Fn::GetAtt"][0]]["Properties"]
     assert "SecurityGroupIngress" not in security_group
@@ -361,5 +376,12 @@ def test_prod_runs_more_and_bigger_runners(prod):
 
 def test_stack_outputs_what_the_user_needs(dev):
     outputs = dev.template["Outputs"]
-    for name in ("EndpointURL", "SecretArn", "StartQueueUrl", "CheckpointBucket", "RunnerCluster", "RunnerService"):
+    for name in (
+        "EndpointURL",
+        "SecretArn",
+        "StartQueueUrl",
+        "CheckpointBucket",
+        "RunnerCluster",
+        "RunnerService",
+    ):
         assert name in outputs

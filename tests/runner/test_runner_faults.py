@@ -91,3 +91,33 @@ def test_one_chat_is_answered_in_order(simulator: Simulator, runners, user: ApiU
         simulator.send(customer, phone, f"message {i}")
     expected = [f"You said: message {i}" for i in range(5)]
     wait_for(lambda: simulator.texts_received(customer) == expected, what="five replies in order")
+
+
+def test_a_command_that_keeps_failing_goes_to_the_dead_letter_queue(
+    stack, simulator: Simulator, runners, user: ApiUser
+) -> None:
+    import json
+    import uuid
+
+    session, _phone = user.link(simulator)
+    [(queue_url,)] = stack.sql(
+        "select r.queue_url from whatsapp_web_runners r"
+        " join whatsapp_web_sessions s on s.runner_id = r.runner_id where s.id = %s",
+        (session["id"],),
+    )
+    poison = {
+        "type": "send",
+        "session_id": session["id"],
+        "epoch": 0,
+        "id": str(uuid.uuid4()),
+        "payload": {"message_id": "not-a-row-id"},
+    }
+    stack.sqs().send_message(QueueUrl=queue_url, MessageBody=json.dumps(poison))
+    failed = user.wait_status(session["id"], "failed", timeout_s=60)
+    assert "command send failed 3 time(s)" in failed["last_error"]
+
+    def in_dlq() -> list:
+        got = stack.sqs().receive_message(QueueUrl=f"{queue_url}-dlq", WaitTimeSeconds=1)
+        return [m for m in got.get("Messages", []) if json.loads(m["Body"])["id"] == poison["id"]]
+
+    wait_for(in_dlq, timeout_s=40, what="the poison command in the dead-letter queue")

@@ -59,7 +59,9 @@ async ([to, body]) => {
   const { chat } = await window.require('WAWebFindChatAction').findOrCreateLatestChat(chatWid);
   const MsgKey = window.require('WAWebMsgKey');
   const meUser = window.require('WAWebUserPrefsMeUser').getMaybeMePnUser();
-  const id = new MsgKey({ from: meUser, to: chat.id, id: await MsgKey.newId(), participant: undefined, selfDir: 'out' });
+  const id = new MsgKey({
+    from: meUser, to: chat.id, id: await MsgKey.newId(), participant: undefined, selfDir: 'out',
+  });
   const message = {
     id, ack: 0, body, from: meUser, to: chat.id, local: true, self: 'out',
     t: Math.floor(Date.now() / 1000), isNewMsg: true, type: 'chat',
@@ -84,17 +86,17 @@ class WaPage:
     async def state(self) -> str:
         return await self.js("window.require('WAWebSocketModel').Socket.state")
 
-    async def wait_state(self, *states: str, timeout: float = 5000) -> str:
+    async def wait_state(self, *states: str, timeout_ms: float = 5000) -> str:
         await self.page.wait_for_function(
             "(states) => window.Debug && states.includes(window.require('WAWebSocketModel').Socket.state)",
             arg=list(states),
-            timeout=timeout,
+            timeout=timeout_ms,
         )
         return await self.state()
 
-    async def wait_synced(self, timeout: float = 5000) -> None:
+    async def wait_synced(self, timeout_ms: float = 5000) -> None:
         await self.page.wait_for_function(
-            "window.Debug && window.require('WAWebSocketModel').Socket.hasSynced === true", timeout=timeout
+            "window.Debug && window.require('WAWebSocketModel').Socket.hasSynced === true", timeout=timeout_ms
         )
 
     async def qr(self) -> str:
@@ -105,11 +107,11 @@ class WaPage:
         recorded = await self.js("window.__rec || []")
         return [event for event in recorded if kind is None or event["kind"] == kind]
 
-    async def wait_event(self, kind: str, count: int = 1, timeout: float = 5000) -> list[dict]:
+    async def wait_event(self, kind: str, count: int = 1, timeout_ms: float = 5000) -> list[dict]:
         await self.page.wait_for_function(
             "([kind, count]) => (window.__rec || []).filter((e) => e.kind === kind).length >= count",
             arg=[kind, count],
-            timeout=timeout,
+            timeout=timeout_ms,
         )
         return await self.events(kind)
 
@@ -142,9 +144,9 @@ async () => {
     };
     open.onerror = () => resolve([]);
   });
+  const isPlain = (v) => v && typeof v === 'object' && typeOf(v) === 'object';
   const describe = (row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k,
-    v && typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof ArrayBuffer) && !(v instanceof CryptoKey)
-      ? Object.fromEntries(Object.entries(v).map(([k2, v2]) => [k2, typeOf(v2)])) : typeOf(v)]));
+    isPlain(v) ? Object.fromEntries(Object.entries(v).map(([k2, v2]) => [k2, typeOf(v2)])) : typeOf(v)]));
   const keys = await read('wawc_db_enc', 'keys');
   return JSON.stringify({
     localStorage: Object.fromEntries(Object.entries(localStorage)),

@@ -20,7 +20,13 @@ async def test_health_and_config_roundtrip(control) -> None:
 
 @pytest.mark.parametrize(
     "settings",
-    [{"no_such_setting": 1}, {"ref_count": 0}, {"ref_first_ms": -1}, {"ref_next_ms": "soon"}, {"wa_version": "3.0"}],
+    [
+        {"no_such_setting": 1},
+        {"ref_count": 0},
+        {"ref_first_ms": -1},
+        {"ref_next_ms": "soon"},
+        {"wa_version": "3.0"},
+    ],
 )
 async def test_bad_config_is_refused(control, settings) -> None:
     with pytest.raises(SimulatorControlError) as refused:
@@ -54,10 +60,14 @@ async def test_unknown_targets_are_404(control) -> None:
 
 async def test_bodies_must_be_json_objects(simulator) -> None:
     async with httpx.AsyncClient(base_url=simulator.url) as http:
-        not_json = await http.post("/control/scan", content=b"{nope", headers={"content-type": "application/json"})
+        not_json = await http.post(
+            "/control/scan", content=b"{nope", headers={"content-type": "application/json"}
+        )
         a_list = await http.post("/control/messages", json=["from", "to"])
         bad_delay = await http.post("/control/faults/delay", json={"ms": -5})
-        bad_module = await http.post("/control/faults/module", json={"name": "WAWebCmd", "rename_to": "WAWebCmd"})
+        bad_module = await http.post(
+            "/control/faults/module", json={"name": "WAWebCmd", "rename_to": "WAWebCmd"}
+        )
     assert [r.status_code for r in (not_json, a_list, bad_delay, bad_module)] == [400, 400, 400, 400]
     assert not_json.json() == {"error": {"code": "invalid_json", "message": "the body is not valid JSON"}}
     assert bad_delay.json()["error"]["code"] == "invalid_delay"
@@ -77,3 +87,11 @@ def test_the_process_helper_runs_its_own_simulator_with_cli_settings() -> None:
 def test_a_bad_cli_setting_fails_the_start() -> None:
     with pytest.raises(RuntimeError, match="ref_count must be at least 1"):
         SimulatorProcess(ref_count=0).start()
+
+
+async def test_the_process_helper_works_from_async_code() -> None:
+    async with SimulatorProcess(ack_read_ms=-1) as process:
+        assert (await process.acontrol.get_config())["ack_read_ms"] == -1
+        with pytest.raises(SimulatorControlError) as refused:
+            await process.acontrol.scan("nope", "15550008002")
+        assert (refused.value.status, refused.value.code) == (400, "invalid_qr")

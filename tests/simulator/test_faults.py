@@ -78,7 +78,9 @@ async def test_a_removed_module_breaks_pages_loaded_afterwards(open_page, contro
     before = await open_page()
     await control.remove_module("WAWebSendMsgChatAction")
     after = await open_page()
-    probe = """() => { try { window.require('WAWebSendMsgChatAction'); return 'ok'; } catch (e) { return e.message; } }"""
+    probe = """() => {
+      try { window.require('WAWebSendMsgChatAction'); return 'ok'; } catch (e) { return e.message; }
+    }"""
     assert await before.js(probe) == "ok"
     assert await after.js(probe) == 'Requiring unknown module "WAWebSendMsgChatAction"'
     # The app itself still works: it links and receives.
@@ -121,7 +123,7 @@ async def test_slow_delivery(open_page, control) -> None:
     await control.delay(700)
     sent_at = await page.js("performance.now()")
     await control.send_message(CUSTOMER, PHONE, "slowly")
-    (added,) = await page.wait_event("add", timeout=5000)
+    (added,) = await page.wait_event("add", timeout_ms=5000)
     assert added["at"] - sent_at >= 650
 
 
@@ -129,7 +131,7 @@ async def test_refs_run_out_on_demand(open_page, control) -> None:
     page = await open_page()
     await page.wait_state("UNPAIRED")
     assert await control.exhaust_refs() == {"pages": 1}
-    assert await page.wait_state("UNPAIRED_IDLE", timeout=1000) == "UNPAIRED_IDLE"
+    assert await page.wait_state("UNPAIRED_IDLE", timeout_ms=1000) == "UNPAIRED_IDLE"
     await page.js("window.require('WAWebCmd').Cmd.refreshQR()")
     assert await page.wait_state("UNPAIRED") == "UNPAIRED"
 

@@ -44,8 +44,12 @@ async def test_the_login_is_kept_with_binary_values(open_page, control) -> None:
     await page.link(control, PHONE)
     await control.send_message("4915100002001", PHONE, "stored encrypted")
     await page.wait_event("add")
-    await page.page.wait_for_function("() => true")
     dump = await page.storage_dump()
+    for _ in range(20):  # the add fires before the encrypted copy is written
+        if dump["messages"]:
+            break
+        await page.page.wait_for_timeout(50)
+        dump = await page.storage_dump()
     assert dump["localStorage"]["last-wid-md"] == f'"{PHONE}:1@c.us"'
     assert set(dump["localStorage"]) >= {"WANoiseInfo", "WAWebEncKeySalt", "WALid", "remember-me"}
     user = {row["key"]: row["types"] for row in dump["user"]}
@@ -53,7 +57,9 @@ async def test_the_login_is_kept_with_binary_values(open_page, control) -> None:
     assert user["companion_credentials"]["value"]["secret"] == "Uint8Array"
     assert dump["identity"][0]["pubKey"] == "ArrayBuffer"
     assert dump["keys"] == [{"type": "CryptoKey", "extractable": False, "algorithm": "AES-GCM"}]
-    assert dump["messages"] and all(m["iv"] == "Uint8Array" and m["data"] == "ArrayBuffer" for m in dump["messages"])
+    assert dump["messages"] and all(
+        m["iv"] == "Uint8Array" and m["data"] == "ArrayBuffer" for m in dump["messages"]
+    )
 
 
 async def test_pairing_code_links_the_page(open_page, control) -> None:

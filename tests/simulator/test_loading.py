@@ -13,7 +13,8 @@ MODULE_SURFACE = {
     "WAWebStreamModel": ["Stream.markAvailable", "Stream.markUnavailable"],
     "WAWebOfflineHandler": ["OfflineMessageHandler.getOfflineDeliveryProgress"],
     "WAWebAltDeviceLinkingApi": [
-        "setPairingType", "getPairingType", "initializeAltDeviceLinking", "startAltLinkingFlow", "initializeQRLinking",
+        "setPairingType", "getPairingType", "initializeAltDeviceLinking", "startAltLinkingFlow",
+        "initializeQRLinking",
     ],
     "WABase64": ["encodeB64", "decodeB64"],
     "WAWebCompanionRegClientUtils": ["getCompanionWebClientFromBrowser"],
@@ -22,7 +23,10 @@ MODULE_SURFACE = {
     "WAWebSignalStoreApi": ["waSignalStore.getRegistrationInfo"],
     "WAWebUserPrefsMultiDevice": ["getADVSecretKey"],
     "WAWebUserPrefsMeUser": ["getMaybeMePnUser", "getMaybeMeLidUser", "getMeUser", "getMaybeMeUser"],
-    "WAWebCollections": ["Msg.on", "Msg.get", "Msg.getModelsArray", "Chat.on", "Chat.get", "Chat.getModelsArray"],
+    "WAWebCollections": [
+        "Msg.on", "Msg.off", "Msg.once", "Msg.get", "Msg.getModelsArray",
+        "Chat.on", "Chat.off", "Chat.get", "Chat.getModelsArray",
+    ],
     "WAWebWidFactory": ["createWid", "createWidFromWidLike", "asUserWidOrThrow", "toUserWid"],
     "WAWebMsgKey": ["newId", "fromString"],
     "WAWebFindChatAction": ["findOrCreateLatestChat"],
@@ -33,6 +37,8 @@ MODULE_SURFACE = {
     "WAWebChatGetters": ["getIsNewsletter", "getIsBroadcast"],
     "WAWebGetEphemeralFieldsMsgActionsUtils": ["getEphemeralFields"],
     "WALinkify": ["findLink", "findLinks"],
+    "WAWebSyncGatingUtils": ["isPlaceholderMessageResendEnabled"],
+    "WAWebLinkPreviewChatAction": ["getLinkPreview"],
 }  # fmt: skip
 
 MISSING_MEMBERS_JS = """
@@ -41,7 +47,7 @@ MISSING_MEMBERS_JS = """
   for (const [name, members] of Object.entries(surface)) {
     const module = window.require(name);
     for (const path of members) {
-      const value = path.split('.').reduce((target, key) => (target == null ? undefined : target[key]), module);
+      const value = path.split('.').reduce((target, key) => target?.[key], module);
       if (typeof value !== 'function') missing.push(`${name}.${path}`);
     }
   }
@@ -72,7 +78,10 @@ async def test_an_unknown_module_throws(open_page) -> None:
              try { window.require(name); return null; } catch (error) { return error.message; }
            })"""
     )
-    assert thrown == ['Requiring unknown module "WAWebNoSuchModule"', 'Requiring unknown module "__sim/runtime"']
+    assert thrown == [
+        'Requiring unknown module "WAWebNoSuchModule"',
+        'Requiring unknown module "__sim/runtime"',
+    ]
 
 
 async def test_a_fresh_page_waits_for_a_scan(open_page) -> None:

@@ -56,7 +56,9 @@ async def test_a_device_unlinked_while_offline_logs_out_when_it_comes_back(open_
     reopened = await context.new_page()
     await reopened.goto(f"{page.page.url}")
     await reopened.wait_for_url("**/?post_logout=1*")
-    await reopened.wait_for_function("window.Debug && window.require('WAWebSocketModel').Socket.state === 'UNPAIRED'")
+    await reopened.wait_for_function(
+        "window.Debug && window.require('WAWebSocketModel').Socket.state === 'UNPAIRED'"
+    )
 
 
 async def test_the_page_can_log_itself_out(open_page, control) -> None:

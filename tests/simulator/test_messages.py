@@ -25,11 +25,16 @@ async def test_an_inbound_message_is_added_as_new(open_page, control) -> None:
     assert abs(added["t"] - time.time()) < 5
     assert added["ack"] == 1
     chat = await page.js(
-        "(id) => { const c = window.require('WAWebCollections').Chat.get(id); return [c.unreadCount, c.msgs.length]; }",
+        """(id) => {
+             const chat = window.require('WAWebCollections').Chat.get(id);
+             return [chat.unreadCount, chat.msgs.length];
+           }""",
         remote,
     )
     assert chat == [1, 1]
-    assert await page.js("(id) => window.require('WAWebCollections').Msg.get(id).body", added["id"]["_serialized"])
+    assert await page.js(
+        "(id) => window.require('WAWebCollections').Msg.get(id).body", added["id"]["_serialized"]
+    )
     await page.page.wait_for_timeout(100)
     (received,) = await control.received(PHONE)
     assert (received["id"], received["from"], received["text"], received["name"], received["ack"]) == (
@@ -105,3 +110,51 @@ async def test_seen_and_typing_reach_the_customer(open_page, control) -> None:
     assert [m["ack"] for m in await control.received(PHONE)] == [3]
     (presence,) = await control.presence(CUSTOMER)
     assert (presence["from"], presence["state"]) == (PHONE, "composing")
+
+
+# The text path of whatsapp-web.js v1.34's WWebJS.sendMessage / getMessageModel, step by step.
+WWEBJS_SEND_JS = """
+async ([to, content]) => {
+  const chat = await (async () => {
+    const chatWid = window.require('WAWebWidFactory').createWid(to);
+    return window.require('WAWebCollections').Chat.get(chatWid)
+      || (await window.require('WAWebFindChatAction').findOrCreateLatestChat(chatWid))?.chat;
+  })();
+  const { getIsNewsletter, getIsBroadcast } = window.require('WAWebChatGetters');
+  if (getIsNewsletter(chat) || getIsBroadcast(chat)) throw new Error('not a 1:1 chat');
+  let options = { linkPreview: true };
+  const link = window.require('WALinkify').findLink(content);
+  if (link) {
+    const preview = await window.require('WAWebLinkPreviewChatAction').getLinkPreview(link);
+    if (preview && preview.data) options = { ...options, ...preview.data };
+  }
+  delete options.linkPreview;
+  const { getMaybeMeLidUser, getMaybeMePnUser } = window.require('WAWebUserPrefsMeUser');
+  const newId = await window.require('WAWebMsgKey').newId();
+  const from = chat.id.isLid() ? getMaybeMeLidUser() : getMaybeMePnUser();
+  const newMsgKey = new (window.require('WAWebMsgKey'))({
+    from, to: chat.id, id: newId, participant: undefined, selfDir: 'out' });
+  const message = {
+    ...options, id: newMsgKey, ack: 0, body: content, from, to: chat.id, local: true, self: 'out',
+    t: parseInt(new Date().getTime() / 1000), isNewMsg: true, type: 'chat',
+    ...window.require('WAWebGetEphemeralFieldsMsgActionsUtils').getEphemeralFields(chat) };
+  const [msgPromise] = window.require('WAWebSendMsgChatAction').addAndSendMsgToChat(chat, message);
+  await msgPromise;
+  const sent = window.require('WAWebCollections').Msg.get(newMsgKey._serialized);
+  const model = sent.serialize();
+  model.links = window.require('WALinkify').findLinks(sent.mediaObject ? sent.caption : sent.body)
+    .map((found) => ({ link: found.href, isSuspicious: Boolean(found.suspiciousCharacters?.size) }));
+  if (typeof model.id.remote === 'object') model.id = { ...model.id, remote: model.id.remote._serialized };
+  return model;
+}
+"""
+
+
+async def test_whatsapp_web_js_text_send_path_works_unchanged(open_page, control) -> None:
+    page = await open_page()
+    await page.link(control, PHONE)
+    model = await page.js(WWEBJS_SEND_JS, [f"{CUSTOMER}@c.us", "See https://example.com/menu."])
+    assert model["id"]["remote"] == f"{CUSTOMER}@c.us" and model["id"]["fromMe"] is True
+    assert model["links"] == [{"link": "https://example.com/menu", "isSuspicious": False}]
+    await page.wait_event("ack", count=3)
+    assert [m["text"] for m in await control.received(CUSTOMER)] == ["See https://example.com/menu."]

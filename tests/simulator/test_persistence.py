@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 PHONE = "15550004001"
@@ -14,6 +15,10 @@ async def test_messages_sent_while_the_page_was_closed_arrive_on_reconnect(open_
     await page.link(control, PHONE)
     context = page.page.context
     await page.page.close()
+    for _ in range(40):  # the server notices the closed socket shortly after
+        if not (await control.devices())[0]["online"]:
+            break
+        await asyncio.sleep(0.05)
     first = await control.send_message(CUSTOMER, PHONE, "are you there?")
     second = await control.send_message(CUSTOMER, PHONE, "hello?")
     (device,) = await control.devices()
@@ -47,14 +52,20 @@ async def test_a_reload_reconnects_without_a_qr_and_keeps_history(open_page, con
     states = [event["value"] for event in await page.events("state")]
     assert "UNPAIRED" not in states
     history = await page.js(
-        "() => window.require('WAWebCollections').Msg.getModelsArray().map((m) => [m.id.id, m.body, m.ack, m.isNewMsg])"
+        """() => window.require('WAWebCollections').Msg.getModelsArray()
+                   .map((m) => [m.id.id, m.body, m.ack, m.isNewMsg])"""
     )
-    assert history == [[message_id, "before the reload", 1, False], [sent_key.split("_")[-1], "answer", 3, False]]
+    assert history == [
+        [message_id, "before the reload", 1, False],
+        [sent_key.split("_")[-1], "answer", 3, False],
+    ]
     assert await page.events("add") == []
     assert await page.js("window.require('WAWebUserPrefsMeUser').getMaybeMePnUser().user") == PHONE
 
 
-async def test_a_context_restored_from_storage_state_reconnects_without_a_qr(browser, open_page, control) -> None:
+async def test_a_context_restored_from_storage_state_reconnects_without_a_qr(
+    browser, open_page, control
+) -> None:
     page = await open_page()
     await page.link(control, PHONE, name="Restored")
     await control.send_message(CUSTOMER, PHONE, "old history")
@@ -79,6 +90,8 @@ async def test_a_context_restored_from_storage_state_reconnects_without_a_qr(bro
     await restored.wait_event("add")
     await restored.page.reload(wait_until="commit")
     await restored.wait_synced()
-    bodies = await restored.js("() => window.require('WAWebCollections').Msg.getModelsArray().map((m) => m.body)")
+    bodies = await restored.js(
+        "() => window.require('WAWebCollections').Msg.getModelsArray().map((m) => m.body)"
+    )
     assert bodies == ["after the restore"]
     assert restored.errors == []

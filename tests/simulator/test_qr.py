@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from simulator.testing import SimulatorControlError, decode_qr_png
+from tests.simulator.driver import QR_STRING_JS
 
 
 async def test_the_qr_string_is_ref_and_registration_keys(open_page) -> None:
@@ -34,20 +35,21 @@ async def test_the_dom_shows_the_same_qr(open_page) -> None:
 
 
 async def test_refs_rotate_then_run_out(open_page, control) -> None:
-    await control.configure(ref_first_ms=500, ref_next_ms=250, ref_count=3)
+    await control.configure(ref_first_ms=600, ref_next_ms=250, ref_count=3)
     page = await open_page()
-    first = await page.js("window.require('WAWebConnModel').Conn.ref") if await page.wait_state("UNPAIRED") else None
-    assert await page.wait_state("UNPAIRED_IDLE", timeout=5000) == "UNPAIRED_IDLE"
-    changes = await page.events("ref")
-    refs = [first] + [event["value"] for event in changes[1:]]
+    assert await page.wait_state("UNPAIRED_IDLE", timeout_ms=5000) == "UNPAIRED_IDLE"
+    changes = await page.events("ref")  # the recorder saw every ref, the first one included
+    refs = [event["value"] for event in changes]
     assert len(refs) == 3 and len(set(refs)) == 3
+    assert await page.js("window.require('WAWebConnModel').Conn.ref") == refs[-1]
     # The first ref lives ref_first_ms, the next ones ref_next_ms (timed in the page).
     idle_at = (await page.events("state"))[-1]["at"]
-    assert changes[1]["at"] - changes[0]["at"] == pytest.approx(500, abs=200)
-    assert idle_at - changes[2]["at"] == pytest.approx(250, abs=200)
+    assert 500 <= changes[1]["at"] - changes[0]["at"] <= 1100
+    assert 200 <= changes[2]["at"] - changes[1]["at"] <= 600
+    assert 200 <= idle_at - changes[2]["at"] <= 600
     assert await page.page.locator("div[data-ref] > span > button").count() == 1
     with pytest.raises(SimulatorControlError) as refused:
-        await control.scan(await _qr_of(page), "15550001001")
+        await control.scan(await page.js(QR_STRING_JS), "15550001001")
     assert (refused.value.status, refused.value.code) == (409, "qr_expired")
 
 
@@ -103,9 +105,3 @@ async def test_malformed_or_tampered_qr_is_refused(open_page, control) -> None:
         await control.scan(f"{ref},{noise},{identity},{adv},{platform}", "12")
     assert refused.value.code == "invalid_phone"
     assert await page.state() == "UNPAIRED"
-
-
-async def _qr_of(page) -> str:
-    from tests.simulator.driver import QR_STRING_JS
-
-    return await page.js(QR_STRING_JS)

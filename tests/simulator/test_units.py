@@ -67,7 +67,9 @@ def test_config_updates_are_validated() -> None:
 
 
 def test_cli_flags_map_to_settings() -> None:
-    args = parse_args(["--port", "0", "--ref-first-ms", "1500", "--ref-count", "2", "--wa-version", "2.3000.1"])
+    args = parse_args(
+        ["--port", "0", "--ref-first-ms", "1500", "--ref-count", "2", "--wa-version", "2.3000.1"]
+    )
     config = config_from_args(args)
     assert (args.port, config.ref_first_ms, config.ref_count, config.wa_version) == (0, 1500, 2, "2.3000.1")
 
@@ -105,7 +107,9 @@ def test_devices_authenticate_with_their_secret_only() -> None:
 
 
 def test_faults_decide_reachability_and_what_pages_see() -> None:
-    faults = Faults(dropped={"15550100"}, absent_numbers={"4915"}, renamed_modules={"A": "B"}, removed_modules={"C"})
+    faults = Faults(
+        dropped={"15550100"}, absent_numbers={"4915"}, renamed_modules={"A": "B"}, removed_modules={"C"}
+    )
     assert faults.is_dropped("15550100") and not faults.is_dropped("15550101") and not faults.is_dropped(None)
     faults.dropped.add("*")
     assert faults.is_dropped(None) and faults.is_dropped("15550101")

@@ -10,6 +10,7 @@ import time
 import httpx
 import pytest
 
+from devstack.process import pid_alive
 from devstack.stack import StackPaths, read_env_file
 from devstack.testing import StackHandle
 from supabase import create_client
@@ -135,6 +136,10 @@ def test_up_keeps_data_between_runs_and_down_stops_everything(tmp_state) -> None
         first = read_env_file(paths.env_file)
         pid = paths.running_pid()
         assert pid is not None
+        # One runner by default (RUNNERS=1), with its pid file where scripts look for it.
+        runner_pids = list(paths.run_dir.glob("runner-*.pid"))
+        assert len(runner_pids) == 1
+        assert pid_alive(int(runner_pids[0].read_text()))
         # Starting again is idempotent: it reports the running stack.
         again = subprocess.run(
             [*cli, "up", "--ports", "auto"], check=True, env=env, capture_output=True, text=True

@@ -57,6 +57,7 @@ export function useChatbotConnection(chatbotId: string, options: { live?: boolea
   // A poll that started before an action finished must not overwrite the action's result.
   const generation = useRef(0);
   const sessionRef = useRef<Session | null>(null);
+  const busyRef = useRef<ConnectionAction | null>(null);
   sessionRef.current = session;
 
   const statusKey = session ? `${session.id}:${session.status}` : '';
@@ -106,6 +107,8 @@ export function useChatbotConnection(chatbotId: string, options: { live?: boolea
 
   const run = useCallback(
     async (action: ConnectionAction, body: () => Promise<Session | null>): Promise<boolean> => {
+      if (busyRef.current) return false; // one action at a time (a double click restarts once)
+      busyRef.current = action;
       setBusy(action);
       setActionError(null);
       generation.current += 1;
@@ -121,6 +124,7 @@ export function useChatbotConnection(chatbotId: string, options: { live?: boolea
         setActionError({ action, error: error instanceof Error ? error : new Error(String(error)) });
         return false;
       } finally {
+        busyRef.current = null;
         setBusy(null);
         pollNow();
       }

@@ -1,0 +1,171 @@
+"""Screenshots of the dashboard for the README, rendered from the built app (dashboard/dist) in
+headless Chromium against a recorded API state, so no stack is needed:
+
+    docs/dashboard-connect.png    the dialog showing a QR code and its countdown
+    docs/dashboard-connected.png  connected, with the live message history
+    docs/dashboard-phone.png      the dialog on a 360 px wide phone screen
+
+Run from the repository root after `npm run build` in dashboard/:
+
+    .venv/bin/python dashboard/scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mimetypes
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+from playwright.async_api import Page, Route, async_playwright, expect
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from runner.qr import render_qr_png  # noqa: E402 - after the path is set
+from wagate.browser import chromium_launch_options  # noqa: E402
+
+DIST = REPO / "dashboard" / "dist"
+DOCS = REPO / "docs"
+ORIGIN = "http://dashboard.local"
+CHATBOT_ID = "3f1c2a9e-5b7d-4c1e-9a2f-0d6b8e4c7a11"
+SESSION_ID = "8d2e4f60-1a3b-4c5d-8e9f-a0b1c2d3e4f5"
+# A login string shaped like WhatsApp Web's: ref, noise key, identity key, adv secret.
+QR_STRING = (
+    "2@Xk3vP9mQ7rT2wY8zA1bC4dE6fG0hJ5kL3nM8pR2sU7vW9xZ1aB4cD6eF8gH0jK2,"
+    "p5Vq8dRk2Lw9Zx3Nc7Bm1Ht6Gy4Fj0Sa8Dq2We5Rt=,"
+    "J7kL9mN2pQ4rS6tU8vW0xY1zA3bC5dE7fG9hI2jK4lM=,"
+    "Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz1Xc3Vb5Nm7Qw9E="
+)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def session(status: str, now: datetime) -> dict:
+    base = {
+        "id": SESSION_ID,
+        "session_id": "wa-8d2e4f60",
+        "chatbot_id": CHATBOT_ID,
+        "status": status,
+        "phone_number": None,
+        "push_name": None,
+        "qr_code": None,
+        "qr_expires_at": None,
+        "pairing_code": None,
+        "connected_at": None,
+        "last_error": None,
+        "created_at": iso(now - timedelta(minutes=3)),
+        "updated_at": iso(now),
+    }
+    if status == "qr_ready":
+        base.update(qr_code=render_qr_png(QR_STRING), qr_expires_at=iso(now + timedelta(seconds=47)))
+    if status == "connected":
+        base.update(
+            phone_number="15550142277",
+            push_name="Rosa's Bakery",
+            connected_at=iso(now - timedelta(minutes=2)),
+        )
+    return base
+
+
+def messages(now: datetime) -> list[dict]:
+    customer, own = "447700900123", "15550142277"
+    script = [
+        ("inbound", "Hi! Do you have sourdough today?", "replied", None, 95),
+        ("outbound", "Good morning! Yes, fresh sourdough until 2 pm. Shall I keep one for you?", "sent", 3, 93),
+        ("inbound", "Yes please, I'll pick it up at noon.", "replied", None, 40),
+        ("outbound", "Done: one sourdough saved for you at noon. See you then!", "sent", 2, 38),
+    ]
+    rows = []
+    for n, (direction, text, status, ack, seconds_ago) in enumerate(script):
+        inbound = direction == "inbound"
+        rows.append(
+            {
+                "id": f"00000000-0000-4000-8000-00000000000{n}",
+                "session_id": SESSION_ID,
+                "message_id": f"wamid.demo{n}",
+                "direction": direction,
+                "from_number": customer if inbound else own,
+                "to_number": own if inbound else customer,
+                "content": text,
+                "status": status,
+                "ack": ack,
+                "timestamp": iso(now - timedelta(seconds=seconds_ago)),
+                "reply_to": None,
+                "error": None,
+            }
+        )
+    return list(reversed(rows))  # newest first, as the API answers
+
+
+async def serve(page: Page, status: str) -> None:
+    config = {
+        "apiUrl": "",  # the recorded API answers on the page's own origin
+        "accessToken": "recorded-demo-token",
+        "chatbotId": CHATBOT_ID,
+        "userEmail": "rosa@example.com",
+    }
+
+    async def handle(route: Route) -> None:
+        path = urlparse(route.request.url).path
+        now = datetime.now(UTC)
+        if path == "/config.js":
+            body = f"window.__WAGATE__ = {json.dumps(config)};"
+            await route.fulfill(status=200, content_type="text/javascript", body=body)
+        elif path == "/api/sessions":
+            await route.fulfill(json={"sessions": [session(status, now)]})
+        elif path == f"/api/sessions/{SESSION_ID}":
+            await route.fulfill(json=session(status, now))
+        elif path == f"/api/sessions/{SESSION_ID}/messages":
+            rows = messages(now) if status == "connected" else []
+            await route.fulfill(json={"messages": rows, "next_cursor": None})
+        else:
+            file = DIST / (path.lstrip("/") or "index.html")
+            if not file.is_file():
+                await route.fulfill(status=404, body="not found")
+                return
+            content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            await route.fulfill(status=200, content_type=content_type, body=file.read_bytes())
+
+    await page.route(f"{ORIGIN}/**", handle)
+    await page.goto(f"{ORIGIN}/")
+
+
+async def main() -> None:
+    if not (DIST / "index.html").exists():
+        sys.exit(f"{DIST} is missing: run `npm run build` in dashboard/ first")
+    DOCS.mkdir(exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**chromium_launch_options())
+        try:
+            desktop = await browser.new_page(viewport={"width": 1024, "height": 860})
+            await serve(desktop, "qr_ready")
+            await desktop.get_by_role("button", name="Connect WhatsApp").click()
+            await expect(desktop.get_by_role("img", name="WhatsApp QR code", exact=False)).to_be_visible()
+            await desktop.screenshot(path=DOCS / "dashboard-connect.png")
+
+            connected = await browser.new_page(viewport={"width": 1024, "height": 860})
+            await serve(connected, "connected")
+            await expect(connected.get_by_text("Done: one sourdough saved")).to_be_visible()
+            await connected.screenshot(path=DOCS / "dashboard-connected.png", full_page=True)
+
+            phone = await browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=2)
+            await serve(phone, "qr_ready")
+            await phone.get_by_role("button", name="Connect WhatsApp").click()
+            await expect(phone.get_by_role("img", name="WhatsApp QR code", exact=False)).to_be_visible()
+            overflow = await phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the page is {overflow} px wider than a 360 px screen"
+            await phone.screenshot(path=DOCS / "dashboard-phone.png")
+        finally:
+            await browser.close()
+    for name in ("dashboard-connect.png", "dashboard-connected.png", "dashboard-phone.png"):
+        print(DOCS / name)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -44,7 +44,8 @@ class StageSettings:
     max_runners: int = 4
     # Scale out when runners hold more than this share of their capacity on average.
     target_utilization_percent: int = 70
-    lease_ttl_seconds: int = 90
+    # A crashed runner's sessions are claimed by others after this (a stopped one releases them).
+    lease_ttl_seconds: int = 30
     container_insights: bool = False
     # API Gateway stage throttling (requests per second, burst).
     api_rate_limit: int = 50

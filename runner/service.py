@@ -266,23 +266,14 @@ class Runner:
             # otherwise: the row stays queued and the owner sends it once connected
         elif command.type == CommandType.DISCONNECT:
             if session is not None:
-                await session.logout()
-                await session.set_status(
-                    SessionStatus.DISCONNECTED,
-                    qr_code=None,
-                    qr_expires_at=None,
-                    pairing_code=None,
-                    last_error=None,
-                )
-                await session.close()
+                await session.end(SessionStatus.DISCONNECTED)
         elif command.type == CommandType.RESTART:
             if session is not None:
                 await session.close(release=False, drain_s=5)
             await self._claim_and_open(command.session_id)
         elif command.type == CommandType.DELETE:
             if session is not None:
-                await session.logout()
-                await session.close()
+                await session.end(None)
 
     async def _claim_and_open(self, session_id: str) -> None:
         row = await self.repo.claim_session(session_id, self.settings.runner_id, self.settings.lease_ttl_s)

@@ -55,6 +55,7 @@ class WhatsAppSession:
         self._ready = asyncio.Event()
         self._pairing_requested = False
         self._closed = False
+        self._ending = False
         self._on_closed = on_closed
         self.lease_lost = False
 
@@ -202,7 +203,7 @@ class WhatsAppSession:
             log.info("resumed unfinished messages", extra={**self.log_extra, "count": resumed})
 
     async def _on_logout(self) -> None:
-        if self._closed:
+        if self._closed or self._ending:
             return
         await self.set_status(
             SessionStatus.LOGGED_OUT,
@@ -242,11 +243,18 @@ class WhatsAppSession:
             "a => window.__wagate.sendText(a)", {"to": to, "text": text, "id": whatsapp_id}
         )
 
-    async def logout(self) -> None:
-        """Log the device out on WhatsApp (API disconnect / delete)."""
+    async def end(self, status: SessionStatus | None) -> None:
+        """The user ended the session (API disconnect or delete): record it, log the device out on
+        WhatsApp, close. The logout the page then reports is ours, not the phone's."""
+        self._ending = True
+        if status is not None:
+            await self.set_status(
+                status, qr_code=None, qr_expires_at=None, pairing_code=None, last_error=None
+            )
         if self.page is not None and not self.page.is_closed():
             with contextlib.suppress(PlaywrightError):
                 await self.page.evaluate("() => window.__wagate && window.__wagate.logout()")
+        await self.close()
 
     async def close(self, *, release: bool = True, drain_s: float = 0.0) -> None:
         if self._closed:

@@ -43,6 +43,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 _READY_LINE = re.compile(r"simulator ready on http://[^:/]+:(\d+)/")
 
 
+def _temporary_log_path() -> Path:
+    handle, path = tempfile.mkstemp(prefix="simulator-", suffix=".log")
+    os.close(handle)
+    return Path(path)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
@@ -71,9 +77,8 @@ class SimulatorProcess:
         self._requested_port = port
         self.settings = settings
         self.startup_timeout = startup_timeout
-        self.log_path = (
-            Path(log_path) if log_path else Path(tempfile.mkstemp(prefix="simulator-", suffix=".log")[1])
-        )
+        self._owns_log = log_path is None
+        self.log_path = Path(log_path) if log_path else _temporary_log_path()
         self._process: subprocess.Popen | None = None
         self._control: SimulatorControl | None = None
         self._acontrol: AsyncSimulatorControl | None = None
@@ -110,6 +115,14 @@ class SimulatorProcess:
         }
         with self.log_path.open("w") as log:
             self._process = subprocess.Popen(self.command(), env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            return self._wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_healthy(self) -> SimulatorProcess:
+        assert self._process is not None
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -123,7 +136,6 @@ class SimulatorProcess:
                     if httpx.get(self.url + "control/health", timeout=1.0).status_code == 200:
                         return self
             time.sleep(0.05)
-        self.stop()
         raise TimeoutError(
             f"the simulator did not become healthy within {self.startup_timeout}s: {self._log_tail()}"
         )
@@ -140,6 +152,8 @@ class SimulatorProcess:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if process is not None and self._owns_log:
+            self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> SimulatorProcess:
         return self.start()

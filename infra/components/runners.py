@@ -54,8 +54,8 @@ HEARTBEAT_MAX_AGE_SECONDS = 90
 # Healthy while the heartbeat file was modified within HEARTBEAT_MAX_AGE_SECONDS (a missing file
 # makes `stat` print nothing and the arithmetic fail: unhealthy).
 HEALTH_CHECK_COMMAND = (
-    f'[ $(( $(date +%s) - $(stat -c %Y "$HEARTBEAT_FILE" 2>/dev/null || echo 0) )) '
-    f"-lt {HEARTBEAT_MAX_AGE_SECONDS} ]"
+    f'test $(( $(date +%s) - $(stat -c %Y "$HEARTBEAT_FILE" 2>/dev/null || echo 0) )) '
+    f"-lt {HEARTBEAT_MAX_AGE_SECONDS}"
 )
 METRICS_NAMESPACE = "Wagate"
 SESSIONS_METRIC = "ActiveSessions"
@@ -176,7 +176,7 @@ class RunnerFleet(Construct):
         )
         acknowledge(
             self.task_definition.obtain_execution_role(),
-            "AwsSolutions-IAM5[Resource::*]",
+            wildcard_resource("*"),
             "ecr:GetAuthorizationToken, added by the CDK to pull the runner image, has no resource-level "
             "permissions; the image pull itself is limited to the asset repository.",
         )

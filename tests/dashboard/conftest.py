@@ -11,6 +11,8 @@ become that simulator's control client, and this runner go.
 from __future__ import annotations
 
 import functools
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +23,8 @@ import pytest
 from devstack.testing import StackHandle
 from simulator.testing import SimulatorControl, SimulatorProcess
 
-DIST = Path(__file__).resolve().parents[2] / "dashboard" / "dist"
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
+DIST = DASHBOARD / "dist"
 
 # Fast enough for a test, slow enough for a browser to show and screenshot a code.
 SIMULATOR_SETTINGS = {
@@ -47,11 +50,39 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def _newest_mtime(paths: list[Path]) -> float:
+    return max((p.stat().st_mtime for p in paths if p.is_file()), default=0.0)
+
+
+def _npm(npm: str, *args: str) -> None:
+    try:
+        subprocess.run([npm, *args], cwd=DASHBOARD, check=True, capture_output=True, text=True, timeout=600)
+    except subprocess.CalledProcessError as exc:
+        pytest.fail(f"npm {' '.join(args)} failed in {DASHBOARD}:\n{(exc.stdout + exc.stderr)[-3000:]}")
+
+
+def build_dashboard() -> None:
+    """`npm ci` (when node_modules is older than the lock file) and `npm run build` (when dist is
+    older than the sources), so the test always drives the current code."""
+    lock = DASHBOARD / "package-lock.json"
+    sources = [lock, DASHBOARD / "index.html", DASHBOARD / "vite.config.ts", DASHBOARD / "tsconfig.json"]
+    sources += [*DASHBOARD.glob("src/**/*"), *DASHBOARD.glob("public/**/*")]
+    built = DIST / "index.html"
+    if built.exists() and built.stat().st_mtime >= _newest_mtime(sources):
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("npm is not installed: the dashboard needs Node >= 20.19 and npm to build")
+    installed = DASHBOARD / "node_modules" / ".package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        _npm(npm, "ci", "--no-audit", "--no-fund")
+    _npm(npm, "run", "build")
+
+
 @pytest.fixture(scope="module")
 def dashboard_url() -> Iterator[str]:
     """The built demo app (dashboard/dist) on a free port; tests answer /config.js themselves."""
-    if not (DIST / "index.html").exists():
-        pytest.fail(f"{DIST} is missing: build the dashboard first (cd dashboard && npm ci && npm run build)")
+    build_dashboard()
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(DIST)))
     thread = threading.Thread(target=server.serve_forever, name="dashboard-static", daemon=True)
     thread.start()
@@ -73,3 +104,4 @@ def sim(stack: StackHandle) -> Iterator[SimulatorControl]:
             yield process.control
         finally:
             stack.runners.stop(runner)
+            shutil.copytree(stack.paths.log_dir, "/tmp/dash-logs", dirs_exist_ok=True)

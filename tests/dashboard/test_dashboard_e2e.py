@@ -2,8 +2,8 @@
 scanning the QR code the page shows (with the simulator's phone), sees a customer's message and
 the chatbot's reply appear live, disconnects; and another user sees none of it.
 
-Needs: `stack` (tests/conftest.py), `sim` and `dashboard_url` (tests/dashboard/conftest.py), and
-the dashboard built (cd dashboard && npm ci && npm run build).
+Needs: `stack` (tests/conftest.py), `sim` and `dashboard_url` (tests/dashboard/conftest.py; the
+latter builds dashboard/dist with npm when it is missing or older than the sources).
 """
 
 from __future__ import annotations

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
+import sys
 import time
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -104,6 +107,19 @@ def test_copy_sources_exist_and_are_in_the_cdk_build_context(dockerfile, dev):
     assert staged == {"pyproject.toml", "README.md", "wagate", "runner"}
     assert not list(asset.rglob("__pycache__"))
     assert "*" in IMAGE_CONTEXT_EXCLUDES
+
+
+def test_build_context_installs_the_runner_with_its_bridge(dev, tmp_path):
+    """What `pip install .` does in the image, done on the staged build context (no Docker)."""
+    (asset,) = [p for p in dev.outdir.glob("asset.*") if p.is_dir() and (p / DOCKERFILE).exists()]
+    context = shutil.copytree(asset, tmp_path / "context")  # pip writes build files into it
+    wheels = tmp_path / "wheels"
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w"]
+    subprocess.run([*pip_wheel, str(wheels), "."], cwd=context, check=True, capture_output=True)
+    (wheel,) = wheels.glob("wagate-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"runner/__main__.py", "wagate/config.py", "wagate/browser.py"} <= names
+    assert any(name.startswith("runner/") and name.endswith(".js") for name in names)
 
 
 def test_command_runs_the_runner_module(dockerfile):

@@ -385,3 +385,10 @@ def test_stack_outputs_what_the_user_needs(dev):
         "RunnerService",
     ):
         assert name in outputs
+
+
+def test_log_groups_are_kept_on_destroy_only_where_data_is_retained(dev, prod):
+    for synthesis, policy in ((dev, "Delete"), (prod, "Retain")):
+        groups = synthesis.of_type("AWS::Logs::LogGroup").values()
+        assert len(groups) == 3  # API, runners, VPC flow logs
+        assert {group["DeletionPolicy"] for group in groups} == {policy}

@@ -172,6 +172,7 @@ def runners(stack: StackHandle, simulator: Simulator) -> list:
         "BOT_TIMEOUT_S": "2",
         "BOT_ATTEMPTS": "2",
         "WA_LOAD_TIMEOUT_S": "20",
+        "COMMAND_MAX_RECEIVES": "3",
     }
     return [stack.start_runner(simulator.url + "/", **settings) for _ in range(2)]
 

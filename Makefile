@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STATE ?= .local
+STAGE ?= dev
 RUNNERS ?= 1
 SIM ?= 0
 export RUNNERS SIM
@@ -65,17 +66,17 @@ format: install ## ruff format and fixes
 demo: install ## the newcomer's first five minutes: stack + simulator, QR in the terminal, a message answered
 	$(PY) -m devstack.demo --state-dir $(STATE)
 
-synth: ## (stub: filled by the infra issue #6) synthesize the CDK app offline
-	@echo "make synth is not built yet (issue #6: infra)"; exit 1
+synth: install ## CloudFormation templates in infra/cdk.out (offline: no AWS credentials, no Docker; STAGE=prod)
+	$(PY) infra/app.py -c stage=$(STAGE) $(if $(SUPABASE_URL),-c supabase_url=$(SUPABASE_URL))
 
-deploy: ## (stub: filled by the infra issue #6) deploy to AWS with the CDK CLI
-	@echo "make deploy is not built yet (issue #6: infra)"; exit 1
+deploy: install ## deploy to AWS: make deploy STAGE=dev SUPABASE_URL=https://<ref>.supabase.co (credentials + Docker)
+	STAGE=$(STAGE) infra/cdk.sh deploy
 
-destroy: ## (stub: filled by the infra issue #6) remove the AWS deployment
-	@echo "make destroy is not built yet (issue #6: infra)"; exit 1
+destroy: install ## remove STAGE's stack (keeps the checkpoint buckets and the KMS key)
+	STAGE=$(STAGE) infra/cdk.sh destroy
 
-db-push: ## (stub: filled by the infra issue #6) apply supabase/migrations to your Supabase project
-	@echo "make db-push is not built yet (issue #6: infra)"; exit 1
+db-push: install ## apply supabase/migrations to your project: SUPABASE_DB_URL=postgresql://... make db-push
+	$(PY) infra/db_push.py
 
 bench: ## (stub: filled by the benchmarks issue #8) run the benchmarks
 	@echo "make bench is not built yet (issue #8: benchmarks)"; exit 1

@@ -104,4 +104,3 @@ def sim(stack: StackHandle) -> Iterator[SimulatorControl]:
             yield process.control
         finally:
             stack.runners.stop(runner)
-            shutil.copytree(stack.paths.log_dir, "/tmp/dash-logs", dirs_exist_ok=True)

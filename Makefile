@@ -50,9 +50,10 @@ reset: install ## stop the stack and erase its local data (Postgres data, genera
 token: ## print an access token for a local user (EMAIL=... to choose; stack must be up)
 	@$(PY) -m devstack --state-dir $(STATE) token $(if $(EMAIL),--email $(EMAIL),)
 
-test: install ## lint, then every test suite against real services (pytest)
+test: install ## lint, the dashboard's checks and tests, then every suite against real services (pytest)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	cd dashboard && npm ci --no-audit --no-fund --silent && npm run lint && npm test && npm run build
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 lint: install ## ruff

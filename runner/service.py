@@ -41,6 +41,7 @@ class Runner:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self._inflight: set[asyncio.Task] = set()
         self.repo = RunnerRepository(settings.common.rest_url, settings.common.service_role_key)
         self.queues = RunnerQueues(max_receives=settings.max_receives)
         self.bot = BotClient(
@@ -99,7 +100,7 @@ class Runner:
         await asyncio.gather(
             *(s.close(release=True, drain_s=per_session) for s in sessions), return_exceptions=True
         )
-        for task in self._tasks:
+        for task in [*self._tasks, *self._inflight]:
             task.cancel()
         with contextlib.suppress(Exception):
             await self.repo.delete_runner(self.settings.runner_id)
@@ -138,10 +139,11 @@ class Runner:
 
     async def _start_queue_loop(self) -> None:
         async for _ in poll(0):
-            if self.free_slots == 0:
-                await asyncio.sleep(1)
+            room = self.free_slots - len(self._inflight)
+            if room <= 0:
+                await asyncio.sleep(0.5)
                 continue
-            await self._receive_and_handle(self.settings.common.start_queue_url, self.free_slots)
+            await self._receive_and_handle(self.settings.common.start_queue_url, room)
 
     async def _own_queue_loop(self) -> None:
         assert self.queue_url is not None
@@ -157,7 +159,10 @@ class Runner:
             log.warning("queue receive failed", extra={**self.log_extra, "error": str(exc)})
             await asyncio.sleep(1)
             return
-        await asyncio.gather(*(self._handle_command(item) for item in received))
+        for item in received:  # each on its own: one slow command must not hold up the others
+            task = asyncio.create_task(self._handle_command(item))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
 
     async def _orphan_loop(self) -> None:
         """Adopt sessions whose runner died (lease expired), and clean up after dead runners."""

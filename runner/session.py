@@ -85,7 +85,11 @@ class WhatsAppSession:
         self.page.on("framenavigated", self._on_navigated)
         self._tasks.append(asyncio.create_task(self._consume_events(), name=f"events-{self.id}"))
         self._tasks.append(asyncio.create_task(self._load_watchdog(), name=f"watchdog-{self.id}"))
-        await self.page.goto(self.deps.settings.wa_web_url, wait_until="commit")
+        await self.page.goto(
+            self.deps.settings.wa_web_url,
+            wait_until="commit",
+            timeout=self.deps.settings.load_timeout_s * 1000,
+        )
 
     def _on_emit(self, _source: dict, payload: dict) -> None:
         self.events.put_nowait(payload)

@@ -77,7 +77,7 @@ def messages(now: datetime) -> list[dict]:
     customer, own = "447700900123", "15550142277"
     script = [
         ("inbound", "Hi! Do you have sourdough today?", "replied", None, 95),
-        ("outbound", "Good morning! Yes, fresh sourdough until 2 pm. Shall I keep one for you?", "sent", 3, 93),
+        ("outbound", "Morning! Yes, fresh sourdough until 2 pm. Shall I keep one for you?", "sent", 3, 93),
         ("inbound", "Yes please, I'll pick it up at noon.", "replied", None, 40),
         ("outbound", "Done: one sourdough saved for you at noon. See you then!", "sent", 2, 38),
     ]

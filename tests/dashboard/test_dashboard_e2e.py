@@ -163,6 +163,9 @@ async def test_link_with_a_phone_number_instead_of_the_qr_code(
             )
             await page.get_by_role("button", name="Connect WhatsApp").click()
             dialog = page.get_by_role("dialog", name="WhatsApp connection")
+            # The user sees the QR code, then prefers to type a code on the phone.
+            qr = dialog.get_by_role("img", name=re.compile("WhatsApp QR code"))
+            await expect(qr).to_be_visible(timeout=CODE_TIMEOUT_MS)
             await dialog.get_by_role("button", name="Link with phone number instead").click()
             number_field = dialog.get_by_label("Phone number of the WhatsApp account")
             await number_field.fill(f"+{phone[:4]} {phone[4:]}")

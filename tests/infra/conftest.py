@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,11 +85,34 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _chalice_project_modules() -> list[str]:
+    return [n for n in sys.modules if n in ("app", "chalicelib") or n.startswith("chalicelib.")]
+
+
+@contextmanager
+def _fresh_chalice_modules() -> Iterator[None]:
+    """`chalice package` imports the project as the top-level module `app` (+ `chalicelib`). When
+    another suite already imported them in this interpreter, their Blueprints are registered to
+    that app; package from fresh modules and put the others back afterwards. The loader also
+    writes the stage's environment variables into os.environ: they are put back too, so later
+    suites (and the processes they start) see the environment they had."""
+    saved = {name: sys.modules.pop(name) for name in _chalice_project_modules()}
+    environ = dict(os.environ)  # chalice's loader writes the stage's variables into os.environ
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+        for name in _chalice_project_modules():
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
 def synthesize(outdir: Path, **context: str) -> Synthesis:
     """The app as `make synth` builds it (cdk.json's context), with `context` as `-c` overrides."""
     full_context = json.loads(CDK_JSON.read_text())["context"]
     full_context.update(context)
-    with _environment(SENTINEL_SECRETS):
+    with _environment(SENTINEL_SECRETS), _fresh_chalice_modules():
         app = build_app(full_context, outdir=str(outdir))
         app.synth()
     (stack,) = [child for child in app.node.children if isinstance(child, WagateStack)]

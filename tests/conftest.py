@@ -1,16 +1,26 @@
 """Fixtures shared by every suite: the real local stack (Postgres, PostgREST behind the gateway,
-moto's server, the API via `chalice local`), started once per test session on free ports."""
+moto's server, the API via `chalice local`), started once per test session on free ports; the
+simulator in place of WhatsApp and two runners driving it in Debian's Chromium. End-to-end tests
+act only through the public API and the simulator's control API (the phone and the customers).
+
+One simulator and one fleet for the whole session: runners take sessions from the stack's shared
+start queue, so a second fleet alive at the same time would claim other tests' sessions."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from devstack import fleet
+from devstack.process import ProcessGroup
+from devstack.stack import free_port
 from devstack.testing import StackHandle
+from tests.e2e import ApiUser, Simulator
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +43,75 @@ def tmp_state() -> Iterator[Path]:
     state_dir = Path(tempfile.mkdtemp(prefix="wagate-state-"))
     yield state_dir
     shutil.rmtree(state_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def simulator(stack: StackHandle) -> Iterator[Simulator]:
+    group = ProcessGroup()
+    port = free_port()
+    spec = fleet.simulator_spec(
+        port,
+        stack.paths.log_dir,
+        stack.process_env(),
+        [
+            "--ref-first-ms",
+            "15000",
+            "--ref-next-ms",
+            "5000",
+            "--ref-count",
+            "3",
+            "--ack-delivered-ms",
+            "100",
+            "--ack-read-ms",
+            "300",
+            "--sync-ms",
+            "100",
+            "--reconnect-ms",
+            "300",
+        ],
+    )
+    group.start(spec)
+    try:
+        yield Simulator(f"http://127.0.0.1:{port}")
+    finally:
+        group.stop_all()
+
+
+@pytest.fixture(scope="session")
+def runners(stack: StackHandle, simulator: Simulator) -> list:
+    """Two runners on the simulator (stopped with the stack)."""
+    settings = {
+        "LEASE_TTL_SECONDS": "6",
+        "SEND_RATE_PER_S": "20",
+        "BOT_TIMEOUT_S": "2",
+        "BOT_ATTEMPTS": "2",
+        "WA_LOAD_TIMEOUT_S": "20",
+        "COMMAND_MAX_RECEIVES": "3",
+    }
+    return [stack.start_runner(simulator.url + "/", **settings) for _ in range(2)]
+
+
+@pytest.fixture
+def bot(stack: StackHandle) -> Iterator[Callable[..., dict]]:
+    """Change the local chatbot's behaviour for one test; restored afterwards."""
+    url = f"{stack.supabase_url}/functions/v1/_local/bot"
+
+    def configure(**changes: object) -> dict:
+        response = httpx.post(url, json=changes, timeout=5)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    yield configure
+    configure(delay_ms=0, failure_rate=0, mode="echo")
+
+
+@pytest.fixture
+def faults(simulator: Simulator) -> Iterator[Simulator]:
+    """The simulator with faults allowed; every fault cleared afterwards."""
+    yield simulator
+    simulator.post("/control/faults/clear")
+
+
+@pytest.fixture
+def user(stack: StackHandle) -> ApiUser:
+    return ApiUser(stack)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.runner.conftest import ApiUser, Simulator, fresh_number, wait_for
+from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
 
 
 def _inbound(user: ApiUser, session_id: str) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.runner.conftest import ApiUser, Simulator, fresh_number, wait_for
+from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
 
 
 def _reply_rows(user: ApiUser, session_id: str, status: str) -> list[dict]:

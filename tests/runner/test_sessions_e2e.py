@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.runner.conftest import ApiUser, Simulator, fresh_number, wait_for
+from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
 
 
 def test_link_with_qr_then_customer_message_is_answered_and_stored(

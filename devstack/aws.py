@@ -66,3 +66,45 @@ def create_resources(endpoint_url: str) -> AwsResources:
         s3.create_bucket(Bucket=CHECKPOINT_BUCKET)
     s3.put_bucket_versioning(Bucket=CHECKPOINT_BUCKET, VersioningConfiguration={"Status": "Enabled"})
     return AwsResources(start_queue_url=start_url, start_dlq_url=dlq_url, checkpoint_bucket=CHECKPOINT_BUCKET)
+
+
+def _s3(endpoint_url: str):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def save_bucket(endpoint_url: str, directory: Path) -> int:
+    """moto keeps nothing when it stops: the bucket's current objects (sealed checkpoints) are
+    copied to `directory` on `make down`, so sessions come back without a QR on `make up`."""
+    s3 = _s3(endpoint_url)
+    saved: set[Path] = set()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=CHECKPOINT_BUCKET):
+        for item in page.get("Contents", []):
+            target = directory / item["Key"]
+            if directory.resolve() not in target.resolve().parents:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(Bucket=CHECKPOINT_BUCKET, Key=item["Key"])["Body"].read())
+            saved.add(target)
+    for stale in [p for p in directory.rglob("*") if p.is_file() and p not in saved]:
+        stale.unlink()
+    return len(saved)
+
+
+def load_bucket(endpoint_url: str, directory: Path) -> int:
+    """Put back what `save_bucket` kept (objects already in the bucket win)."""
+    if not directory.is_dir():
+        return 0
+    s3 = _s3(endpoint_url)
+    loaded = 0
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        key = str(path.relative_to(directory))
+        s3.put_object(Bucket=CHECKPOINT_BUCKET, Key=key, Body=path.read_bytes())
+        loaded += 1
+    return loaded

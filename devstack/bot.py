@@ -4,6 +4,7 @@ It speaks the avatar-chat contract (see README "avatar-chat"): it answers `{"rep
 Rules, so that demos and tests can steer it by what the customer writes:
     "!none"          -> no reply
     "!multi"         -> two replies
+    "!long N"        -> one reply of N characters (lines of text; N up to 1,000,000)
     "!fail"          -> HTTP 500
     anything else    -> "You said: <text>"
 Behaviour knobs (env at start, or `POST /functions/v1/_local/bot` at run time, local only):
@@ -71,4 +72,17 @@ def answer(request: dict, behaviour: BotBehaviour, rng: random.Random | None = N
         return BotAnswer(200, {"replies": []})
     if command == "!multi":
         return BotAnswer(200, {"replies": [{"text": "First answer."}, {"text": "Second answer."}]})
+    if command.startswith("!long ") and command[6:].isdigit():
+        return BotAnswer(200, {"replies": [{"text": long_text(min(int(command[6:]), 1_000_000))}]})
     return BotAnswer(200, {"replies": [{"text": f"You said: {text}"}]})
+
+
+def long_text(length: int) -> str:
+    """`length` characters of numbered lines, so a reply split into parts can be checked."""
+    lines, size, number = [], 0, 0
+    while size < length:
+        line = f"line {number:06d} of a long answer\n"
+        lines.append(line)
+        size += len(line)
+        number += 1
+    return "".join(lines)[:length]

@@ -1,4 +1,4 @@
-"""Runners and the simulator as processes of the local stack (and of test suites)."""
+"""The API, runners and the simulator as processes of the local stack (and of test suites)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,33 @@ import httpx
 import psycopg
 
 from devstack.process import ProcessSpec
+
+API_DIR = Path(__file__).resolve().parent.parent / "api_lambda"
+
+
+def api_spec(port: int, env: dict[str, str], log_path: Path) -> ProcessSpec:
+    """The API through `chalice local` on 127.0.0.1:`port`; ready once /api/health answers."""
+    url = f"http://127.0.0.1:{port}"
+    return ProcessSpec(
+        name="api",
+        argv=[
+            sys.executable,
+            "-c",
+            "import sys; from chalice.cli import main; sys.exit(main())",
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--stage",
+            "dev",
+            "--no-autoreload",
+        ],
+        cwd=API_DIR,
+        log_path=log_path,
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        ready=lambda: httpx.get(f"{url}/api/health", timeout=1).status_code in (200, 503),
+    )
 
 
 def runner_spec(

@@ -2,6 +2,8 @@
 
     /rest/v1/*                      -> PostgREST (an `apikey` is required, as on Supabase)
     /auth/v1/.well-known/jwks.json  -> the project's public keys (none locally: HS256)
+    /auth/v1/_local/jwks            -> replace those keys, `POST {"keys": [...]}` (local only: tests
+                                       of asymmetric tokens publish their own public keys here)
     /functions/v1/avatar-chat       -> the local chatbot (devstack.bot)
     /functions/v1/_local/bot        -> change the local chatbot's behaviour (local only)
 Run: python -m devstack.gateway (settings from the environment, see `main`).
@@ -55,8 +57,20 @@ def build_app(postgrest_url: str, api_keys: set[str], bot: BotBehaviour) -> Star
         out_headers.pop("content-encoding", None)
         return Response(upstream.content, status_code=upstream.status_code, headers=out_headers)
 
+    key_set: dict = {"keys": []}
+
     async def jwks(_: Request) -> Response:
-        return JSONResponse({"keys": []})
+        return JSONResponse(key_set)
+
+    async def set_jwks(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "body must be JSON"}, status_code=400)
+        if not isinstance(body, dict) or not isinstance(body.get("keys"), list):
+            return JSONResponse({"error": 'body must be {"keys": [...]}'}, status_code=400)
+        key_set["keys"] = body["keys"]
+        return JSONResponse(key_set)
 
     async def avatar_chat(request: Request) -> Response:
         bot.calls += 1
@@ -89,6 +103,7 @@ def build_app(postgrest_url: str, api_keys: set[str], bot: BotBehaviour) -> Star
         routes=[
             Route("/rest/v1/{path:path}", rest, methods=methods),
             Route("/auth/v1/.well-known/jwks.json", jwks),
+            Route("/auth/v1/_local/jwks", set_jwks, methods=["POST"]),
             Route("/functions/v1/avatar-chat", avatar_chat, methods=["POST"]),
             Route("/functions/v1/_local/bot", bot_settings, methods=["GET", "POST"]),
             Route("/health", health),

@@ -6,6 +6,7 @@ directory (mode 0600), so tokens minted yesterday still work today. Nothing here
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -24,21 +25,31 @@ class LocalSecrets:
     jwt_secret: str
     postgres_password: str
     authenticator_password: str
+    checkpoint_key: str = ""  # AES-256 key (base64) sealing the runners' auth checkpoints
 
     @classmethod
     def load_or_create(cls, path: Path) -> LocalSecrets:
         if path.exists():
-            return cls(**json.loads(path.read_text()))
-        created = cls(
-            jwt_secret=secrets.token_urlsafe(48),
-            postgres_password=secrets.token_urlsafe(24),
-            authenticator_password=secrets.token_urlsafe(24),
-        )
+            loaded = cls(**json.loads(path.read_text()))
+            if loaded.checkpoint_key:
+                return loaded
+            created = cls(**{**asdict(loaded), "checkpoint_key": _new_aes_key()})  # state from before
+        else:
+            created = cls(
+                jwt_secret=secrets.token_urlsafe(48),
+                postgres_password=secrets.token_urlsafe(24),
+                authenticator_password=secrets.token_urlsafe(24),
+                checkpoint_key=_new_aes_key(),
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             json.dump(asdict(created), handle)
         return created
+
+
+def _new_aes_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def api_key(role: str, secret: str, *, issuer: str = "supabase-demo") -> str:

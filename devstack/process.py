@@ -35,6 +35,8 @@ class ProcessSpec:
     ready: Callable[[], bool] | None = None
     ready_timeout_s: float = 60.0
     pid_file: Path | None = None
+    after_restart: Callable[[], object] | None = None
+    """Run by the supervisor once the part is ready again (e.g. recreate moto's queues)."""
 
 
 class StartFailed(RuntimeError):
@@ -50,6 +52,7 @@ class StartFailed(RuntimeError):
 class Running:
     spec: ProcessSpec
     popen: subprocess.Popen
+    started_at: float = field(default_factory=time.monotonic)
 
     @property
     def pid(self) -> int:
@@ -61,8 +64,11 @@ class ProcessGroup:
     """Owns every process the stack started; stops them in reverse order."""
 
     running: list[Running] = field(default_factory=list)
+    pid_dir: Path | None = None
+    """When set, each part's pid is written to `<pid_dir>/<name>.pid` once it is ready."""
 
-    def start(self, spec: ProcessSpec) -> Running:
+    def start(self, spec: ProcessSpec, *, index: int | None = None) -> Running:
+        """Start `spec` and wait until it is ready; `index`: its place in the stop order."""
         spec.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(spec.log_path, "ab")
         try:
@@ -79,12 +85,24 @@ class ProcessGroup:
         finally:
             log.close()
         proc = Running(spec, popen)
-        self.running.append(proc)
-        if spec.pid_file:
-            spec.pid_file.parent.mkdir(parents=True, exist_ok=True)
-            spec.pid_file.write_text(f"{popen.pid}\n")
+        self.running.insert(len(self.running) if index is None else index, proc)
         self._wait_ready(proc)
+        for pid_file in self._pid_files(spec):
+            pid_file.parent.mkdir(parents=True, exist_ok=True)
+            pid_file.write_text(f"{popen.pid}\n")
         return proc
+
+    def restart(self, proc: Running) -> Running:
+        """Start a part that died again, in its place (so the stop order stays the same)."""
+        index = self.running.index(proc) if proc in self.running else None
+        self.stop(proc)
+        return self.start(proc.spec, index=index)
+
+    def _pid_files(self, spec: ProcessSpec) -> list[Path]:
+        files = [spec.pid_file] if spec.pid_file else []
+        if self.pid_dir is not None:
+            files.append(self.pid_dir / f"{spec.name.replace(' ', '-')}.pid")
+        return files
 
     def _wait_ready(self, proc: Running) -> None:
         spec = proc.spec
@@ -96,6 +114,8 @@ class ProcessGroup:
             if spec.ready is None or _safe(spec.ready):
                 return
             if time.monotonic() > deadline:
+                proc.popen.kill()  # not left hanging: a supervisor sees it dead and may try again
+                proc.popen.wait(5)
                 raise StartFailed(spec.name, f"not ready after {spec.ready_timeout_s:.0f} s", spec.log_path)
             time.sleep(0.1)
 
@@ -112,8 +132,9 @@ class ProcessGroup:
                 proc.popen.wait(5)
             except ProcessLookupError:
                 pass
-        if proc.spec.pid_file and proc.spec.pid_file.exists():
-            proc.spec.pid_file.unlink()
+        for pid_file in self._pid_files(proc.spec):
+            if _pid_in(pid_file) == proc.pid:
+                pid_file.unlink()
         if proc in self.running:
             self.running.remove(proc)
 
@@ -127,6 +148,13 @@ def _safe(check: Callable[[], bool]) -> bool:
         return bool(check())
     except Exception:
         return False
+
+
+def _pid_in(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def pid_alive(pid: int) -> bool:

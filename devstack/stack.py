@@ -8,14 +8,15 @@ import signal
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from devstack import aws, fleet, postgres
+from devstack import aws, dashboard, fleet, postgres
 from devstack.keys import LocalSecrets, api_key
-from devstack.process import ProcessGroup, ProcessSpec, pid_alive
+from devstack.process import ProcessGroup, ProcessSpec, Running, pid_alive
 
 REPO = Path(__file__).resolve().parent.parent
 log = logging.getLogger("devstack")
@@ -65,6 +66,10 @@ class StackPaths:
     @property
     def postgres_dir(self) -> Path:
         return self.state_dir / "data" / "postgres"
+
+    @property
+    def s3_dir(self) -> Path:
+        return self.state_dir / "data" / "s3"
 
     def running_pid(self) -> int | None:
         try:
@@ -123,7 +128,7 @@ class LocalStack:
     def __init__(self, options: StackOptions) -> None:
         self.options = options
         self.paths = StackPaths(options.state_dir)
-        self.group = ProcessGroup()
+        self.group = ProcessGroup(pid_dir=self.paths.run_dir)  # run/<part>.pid, once ready
         self.env: dict[str, str] = {}
         self._stop = threading.Event()
 
@@ -181,9 +186,14 @@ class LocalStack:
             )
         )
 
-        self.group.start(aws.moto_spec(ports["moto"], paths.log_dir / "moto.log"))
+        moto = self.group.start(aws.moto_spec(ports["moto"], paths.log_dir / "moto.log"))
         aws_endpoint = f"http://127.0.0.1:{ports['moto']}"
         resources = aws.create_resources(aws_endpoint)
+        # moto keeps nothing: a restarted one gets the start queue, its DLQ and the bucket again
+        # (same names, so the same URLs); each runner recreates its own queue when it finds it gone.
+        moto.spec.after_restart = lambda: aws.create_resources(aws_endpoint)
+        aws.load_bucket(aws_endpoint, paths.s3_dir)
+        self._aws_endpoint = aws_endpoint
 
         self.env = {
             "SUPABASE_URL": supabase_url,
@@ -197,6 +207,7 @@ class LocalStack:
             "WAGATE_START_DLQ_URL": resources.start_dlq_url,
             "WAGATE_RUNNER_QUEUE_PREFIX": aws.RUNNER_QUEUE_PREFIX,
             "WAGATE_CHECKPOINT_BUCKET": resources.checkpoint_bucket,
+            "CHECKPOINT_KEY": secrets.checkpoint_key,
             "WAGATE_STAGE": "local",
             "CORS_ALLOW_ORIGIN": "*",
         }
@@ -218,29 +229,11 @@ class LocalStack:
 
         if self.options.with_api:
             api_url = f"http://127.0.0.1:{ports['api']}"
-            self.group.start(
-                ProcessSpec(
-                    name="api",
-                    argv=[
-                        sys.executable,
-                        "-c",
-                        "import sys; from chalice.cli import main; sys.exit(main())",
-                        "local",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(ports["api"]),
-                        "--stage",
-                        "dev",
-                        "--no-autoreload",
-                    ],
-                    cwd=REPO / "api_lambda",
-                    log_path=paths.log_dir / "api.log",
-                    env={**child_env, "PYTHONUNBUFFERED": "1"},
-                    ready=lambda: _http_ok(f"{api_url}/api/health", accept=(200, 503)),
-                )
-            )
+            self.group.start(fleet.api_spec(ports["api"], child_env, paths.log_dir / "api.log"))
             self.env["API_URL"] = api_url
+            # The demo app needs the API; it serves dashboard/dist as it is at each request.
+            self.group.start(dashboard.process_spec(ports["dashboard"], paths.log_dir, self.env))
+            self.env["DASHBOARD_URL"] = f"http://127.0.0.1:{ports['dashboard']}"
 
         if self.options.simulator:
             self.group.start(fleet.simulator_spec(ports["simulator"], paths.log_dir, child_env))
@@ -255,28 +248,80 @@ class LocalStack:
 
     # ------------------------------------------------------------------ run / stop
     def serve_forever(self) -> int:
+        """Supervise until stopped: a part that exits is logged and started again (with backoff
+        when it keeps dying), unless `run/hold-<part>` exists (see `hold_file`)."""
         signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
         signal.signal(signal.SIGINT, lambda *_: self._stop.set())
-        reported: set[int] = set()
+        supervisor = Supervisor(self.group, self.paths)
         while not self._stop.wait(0.5):
-            for proc in self.group.dead():
-                if proc.pid not in reported:
-                    reported.add(proc.pid)
-                    log.warning(
-                        "%s exited with code %s (log: %s)",
-                        proc.spec.name,
-                        proc.popen.returncode,
-                        proc.spec.log_path,
-                    )
+            supervisor.tick()
         return 0
 
     def stop(self) -> None:
-        self.group.stop_all()
+        # In reverse start order: the runners checkpoint their sessions into moto's S3 before it stops,
+        # and what is in the bucket is kept on disk for the next start.
+        for proc in reversed(list(self.group.running)):
+            if proc.spec.name == "moto" and getattr(self, "_aws_endpoint", None):
+                try:
+                    aws.save_bucket(self._aws_endpoint, self.paths.s3_dir)
+                except Exception as exc:
+                    log.warning("could not keep the checkpoint bucket: %s", exc)
+            self.group.stop(proc)
         for path in (self.paths.env_file, self.paths.pid_file):
             if path.exists() and (
                 path != self.paths.pid_file or self.paths.running_pid() in (None, os.getpid())
             ):
                 path.unlink()
+
+
+def hold_file(paths: StackPaths, part: str) -> Path:
+    """While this file exists the supervisor leaves `part` down (`touch .local/run/hold-postgrest`)."""
+    return paths.run_dir / f"hold-{part.replace(' ', '-')}"
+
+
+class Supervisor:
+    """Restarts the stack's parts that exit, as a container orchestrator would."""
+
+    BACKOFF_MAX_S = 30.0
+    STABLE_AFTER_S = 30.0  # a part that ran this long before dying is restarted at once
+
+    def __init__(self, group: ProcessGroup, paths: StackPaths) -> None:
+        self.group = group
+        self.paths = paths
+        self._failures: dict[str, int] = {}
+        self._not_before: dict[str, float] = {}
+        self._reported: set[int] = set()
+
+    def tick(self) -> None:
+        for proc in self.group.dead():
+            name = proc.spec.name
+            if proc.pid not in self._reported:
+                self._reported.add(proc.pid)
+                log.warning(
+                    "%s exited with code %s (log: %s)", name, proc.popen.returncode, proc.spec.log_path
+                )
+                lived = time.monotonic() - proc.started_at
+                failures = 0 if lived > self.STABLE_AFTER_S else self._failures.get(name, 0) + 1
+                self._failures[name] = failures
+                delay = min(self.BACKOFF_MAX_S, 2.0 ** (failures - 1)) if failures else 0.0
+                self._not_before[name] = time.monotonic() + delay
+                if hold_file(self.paths, name).exists():
+                    log.warning("%s held down (remove %s to start it)", name, hold_file(self.paths, name))
+            if hold_file(self.paths, name).exists() or time.monotonic() < self._not_before.get(name, 0):
+                continue
+            self._restart(proc)
+
+    def _restart(self, proc: Running) -> None:
+        name = proc.spec.name
+        log.info("restarting %s", name)
+        try:
+            new = self.group.restart(proc)
+            if proc.spec.after_restart is not None:
+                proc.spec.after_restart()
+        except Exception as exc:  # it stays in the group, dead: the next ticks try again
+            log.error("%s did not come back: %s", name, str(exc).splitlines()[0])
+            return
+        log.info("%s restarted (pid %s)", name, new.pid)
 
 
 def _with_credentials(database_url: str, user: str, password: str) -> str:

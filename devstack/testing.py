@@ -3,12 +3,14 @@ free ports in a throwaway state directory (exactly what `make up` runs), stopped
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -16,8 +18,8 @@ import psycopg
 
 from devstack import fleet
 from devstack.keys import user_token
-from devstack.process import ProcessGroup, Running
-from devstack.stack import REPO, StackPaths, read_env_file
+from devstack.process import ProcessGroup, Running, pid_alive
+from devstack.stack import REPO, StackPaths, free_port, hold_file, read_env_file
 
 
 class StackHandle:
@@ -30,6 +32,7 @@ class StackHandle:
         self.proc: subprocess.Popen | None = None
         self.env: dict[str, str] = {}
         self.runners = ProcessGroup()
+        self.apis = ProcessGroup()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, timeout_s: float = 180.0) -> StackHandle:
@@ -70,7 +73,15 @@ class StackHandle:
         spec = fleet.runner_spec(runner_env, self.paths.run_dir, self.paths.log_dir)
         return self.runners.start(spec)
 
+    def start_api(self, **env: str) -> tuple[str, Running]:
+        """One more API process (`chalice local`) on this stack with extra settings (e.g. low rate
+        limits), returned with its URL once it answers; stop it with `self.apis.stop(running)`."""
+        port = free_port()
+        spec = fleet.api_spec(port, {**self.process_env(), **env}, self.paths.log_dir / f"api-{port}.log")
+        return f"http://127.0.0.1:{port}", self.apis.start(spec)
+
     def stop(self) -> None:
+        self.apis.stop_all()
         self.runners.stop_all()
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -79,6 +90,49 @@ class StackHandle:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+
+    # ------------------------------------------------------------------ faults
+    # The stack's supervisor (`devstack run`) starts a part that exits again, as `make dev` does.
+    def part_pid(self, part: str) -> int:
+        """The pid of one part of the stack: postgres, postgrest, moto, gateway, api, dashboard."""
+        try:
+            return int((self.paths.run_dir / f"{part}.pid").read_text().strip())
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"{part} is not running in this stack") from exc
+
+    def kill_part(self, part: str, sig: int = signal.SIGKILL, timeout_s: float = 90.0) -> int:
+        """Send `sig` to one part and wait until the supervisor has it ready again; its new pid."""
+        old = self.part_pid(part)
+        os.kill(old, sig)
+        return self._wait_restarted(part, old, timeout_s)
+
+    @contextlib.contextmanager
+    def part_down(self, part: str, timeout_s: float = 90.0) -> Iterator[None]:
+        """`part` stopped and held down for the block (connections to it are refused), then ready."""
+        hold = hold_file(self.paths, part)
+        old = self.part_pid(part)
+        hold.touch()
+        try:
+            os.kill(old, signal.SIGTERM)
+            deadline = time.monotonic() + timeout_s
+            while pid_alive(old) and time.monotonic() < deadline:  # reaped by the supervisor
+                time.sleep(0.1)
+            yield
+        finally:
+            hold.unlink(missing_ok=True)
+        self._wait_restarted(part, old, timeout_s)
+
+    def _wait_restarted(self, part: str, old_pid: int, timeout_s: float) -> int:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                pid = self.part_pid(part)
+            except RuntimeError:
+                pid = old_pid
+            if pid != old_pid and pid_alive(pid):
+                return pid
+            time.sleep(0.1)
+        raise RuntimeError(f"{part} was not restarted within {timeout_s} s; see {self.paths.log_dir}")
 
     # ------------------------------------------------------------------ conveniences
     @property

@@ -7,6 +7,8 @@ Request (JSON), sent with the service key as bearer (Supabase Edge Functions ver
 Response 200 (JSON): {"replies": [{"text": "..."}, ...]}   (zero, one or several messages)
     also accepted: {"reply": "..."} or {"text": "..."} for a single reply.
 Timeouts, transport errors, 429 and 5xx are retried with backoff; other answers are final.
+A reply longer than WhatsApp's limit is split into parts (at a line break where possible); an
+answer of more than MAX_REPLY_MESSAGES messages in all fails instead of flooding the customer.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import httpx
 
 from runner.backoff import compute_backoff
 from wagate.status import MAX_TEXT_LENGTH
+
+MAX_REPLY_MESSAGES = 10  # per customer message, after splitting (10 x 65,536 characters)
 
 
 class BotError(Exception):
@@ -56,6 +60,10 @@ def parse_replies(body: object) -> list[str]:
             raise BotError("chatbot answer: a reply text is not a string")
         if text.strip():
             replies.extend(split_text(text))
+    if len(replies) > MAX_REPLY_MESSAGES:
+        raise BotError(
+            f"chatbot answer too long: {len(replies)} WhatsApp messages (at most {MAX_REPLY_MESSAGES})"
+        )
     return replies
 
 

@@ -55,6 +55,13 @@ class BrowserOwner:
         browser = await self.browser()
         return await browser.new_context(**options)
 
+    async def persistent_context(self, user_data_dir) -> BrowserContext:
+        """A browser of its own on `user_data_dir` (the `profile` checkpoint strategy)."""
+        assert self._playwright is not None
+        return await self._playwright.chromium.launch_persistent_context(
+            str(user_data_dir), **chromium_launch_options()
+        )
+
     @property
     def pid(self) -> int | None:
         """The browser process id (for tests that kill it, and for memory accounting)."""

@@ -4,12 +4,15 @@ One chat is handled in order; chats run concurrently (one worker per busy chat).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from runner.backoff import compute_backoff
 from runner.botclient import BotError, BotRequest
+from runner.repository import StoreUnavailable
 from wagate.status import Direction, MessageStatus
 
 if TYPE_CHECKING:
@@ -89,6 +92,20 @@ class ConversationPipeline:
     def __init__(self, session: WhatsAppSession) -> None:
         self.session = session
         self.sequencer = ChatSequencer()
+        self._pending: set[str] = set()  # rows with a job queued or running: never submitted twice
+
+    def _submit(self, chat: str, row_id: str, job: Job) -> None:
+        if row_id in self._pending:
+            return
+
+        async def tracked() -> None:
+            try:
+                await job()
+            finally:
+                self._pending.discard(row_id)
+
+        self._pending.add(row_id)
+        self.sequencer.submit(chat, tracked)
 
     # ------------------------------------------------------------------ inbound
     async def on_inbound(self, message: dict) -> None:
@@ -117,14 +134,28 @@ class ConversationPipeline:
                 f"unsupported message type: {message['type']}",
             )
             row["content"] = row["content"] or f"[{message['type']}]"
-        stored = await session.deps.repo.insert_inbound(row)
+        stored = await self._store_inbound(row)
         if stored is None:
             log.info("inbound duplicate ignored", extra={"session_id": session.id})
             return
         log.info("message.received", extra={"session_id": session.id, "message_row": stored["id"]})
         if stored["status"] == MessageStatus.RECEIVED:
             stored["_notify_name"] = message.get("notifyName")
-            self.sequencer.submit(customer, lambda: self.answer(stored))
+            self._submit(customer, stored["id"], lambda: self.answer(stored))
+
+    async def _store_inbound(self, row: dict) -> dict | None:
+        """Insert once; while the database is down, keep trying: WhatsApp will not deliver this
+        message again, so giving up would lose it (later events wait, which keeps their order)."""
+        repo = self.session.deps.repo
+        for attempt in itertools.count(1):
+            try:
+                return await repo.insert_inbound(row)
+            except StoreUnavailable:
+                if self.session._closed:
+                    raise
+                log.warning("inbound not stored yet; retrying", extra={"session_id": self.session.id})
+                await asyncio.sleep(compute_backoff(attempt, base_s=1.0, max_s=10.0))
+        raise AssertionError("unreachable")
 
     async def answer(self, inbound: dict) -> None:
         session, deps = self.session, self.session.deps
@@ -163,12 +194,16 @@ class ConversationPipeline:
             p_whatsapp_ids=[new_whatsapp_id() for _ in texts],
             p_texts=texts,
         )
+        if not replies and texts:
+            # Stored already (a retried call whose first answer was lost): send what still waits.
+            stored = await deps.repo.replies_to(inbound["id"])
+            replies = [r for r in stored if r["status"] == MessageStatus.QUEUED]
         for reply in replies or []:
             await self.send(reply, check_number=False)
 
     # ------------------------------------------------------------------ outbound
     def submit_outbound(self, row: dict) -> None:
-        self.sequencer.submit(row["to_number"], lambda: self.send_by_id(row["id"]))
+        self._submit(row["to_number"], row["id"], lambda: self.send_by_id(row["id"]))
 
     async def send_by_id(self, message_row_id: str) -> None:
         row = await self.session.deps.repo.get_message(message_row_id)
@@ -215,13 +250,15 @@ class ConversationPipeline:
 
     # ------------------------------------------------------------------ recovery
     async def resume_unfinished(self) -> int:
-        """After (re)connecting: answer what was received but not answered, send what is queued."""
+        """After (re)connecting: answer what was received but not answered, send what is queued
+        (rows already waiting in this pipeline are not submitted again)."""
         rows = await self.session.deps.repo.unfinished_messages(self.session.id)
+        rows = [row for row in rows if row["id"] not in self._pending]
         for row in rows:
             if row["direction"] == Direction.INBOUND:
-                self.sequencer.submit(row["from_number"], lambda r=row: self.answer(r))
+                self._submit(row["from_number"], row["id"], lambda r=row: self.answer(r))
             else:
-                self.sequencer.submit(row["to_number"], lambda r=row: self.send_by_id(r["id"]))
+                self._submit(row["to_number"], row["id"], lambda r=row: self.send_by_id(r["id"]))
         return len(rows)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import boto3
@@ -12,6 +14,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from wagate.errors import QueueError
+
+log = logging.getLogger("runner.queues")
 
 
 @dataclass(frozen=True)
@@ -22,16 +26,29 @@ class ReceivedCommand:
     receive_count: int
 
 
+class QueueGone(QueueError):
+    """The queue does not exist (deleted, or SQS lost it: moto restarted locally)."""
+
+
+GONE_CODES = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
+
+
 class RunnerQueues:
     def __init__(self, *, max_receives: int) -> None:
         # One client, thread-safe for these calls; pool sized for parallel long polls.
         self._sqs = boto3.client("sqs", config=Config(max_pool_connections=20, retries={"max_attempts": 3}))
         self.max_receives = max_receives
+        self._own: dict[str, str] = {}  # url -> name of the queues this runner created for itself
+        self.on_recreated: Callable[[str], Awaitable[None]] | None = None
+        """Called after the runner's own queue was recreated: commands on the lost one are gone."""
 
     async def _run(self, fn, /, **kwargs):
         try:
             return await asyncio.to_thread(fn, **kwargs)
-        except (BotoCoreError, ClientError) as exc:
+        except ClientError as exc:
+            kind = QueueGone if exc.response.get("Error", {}).get("Code") in GONE_CODES else QueueError
+            raise kind(f"SQS {fn.__name__}: {exc}") from exc
+        except BotoCoreError as exc:
             raise QueueError(f"SQS {fn.__name__}: {exc}") from exc
 
     async def ensure_runner_queue(self, name: str) -> str:
@@ -49,6 +66,7 @@ class RunnerQueues:
             QueueName=name,
             Attributes={"VisibilityTimeout": "60", "RedrivePolicy": json.dumps(redrive)},
         )
+        self._own[created["QueueUrl"]] = name
         return created["QueueUrl"]
 
     async def delete_queue(self, queue_url: str) -> None:
@@ -59,13 +77,21 @@ class RunnerQueues:
                 pass  # already gone
 
     async def receive(self, queue_url: str, *, max_messages: int, wait_s: int) -> list[ReceivedCommand]:
-        response = await self._run(
-            self._sqs.receive_message,
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=max(1, min(10, max_messages)),
-            WaitTimeSeconds=wait_s,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-        )
+        """Up to `max_messages` commands. The runner's own queue, if it is gone, is created again
+        under the same name (so the same URL: the registered `queue_url` stays true)."""
+        try:
+            response = await self._run(
+                self._sqs.receive_message,
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=max(1, min(10, max_messages)),
+                WaitTimeSeconds=wait_s,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            )
+        except QueueGone:
+            if queue_url not in self._own:
+                raise
+            await self._recreate(queue_url)
+            return []
         return [
             ReceivedCommand(
                 queue_url=queue_url,
@@ -75,6 +101,14 @@ class RunnerQueues:
             )
             for m in response.get("Messages", [])
         ]
+
+    async def _recreate(self, queue_url: str) -> None:
+        log.warning("the runner's queue is gone; creating it again", extra={"queue": self._own[queue_url]})
+        recreated = await self.ensure_runner_queue(self._own[queue_url])
+        if recreated != queue_url:
+            raise QueueError(f"the runner's queue came back under another URL: {recreated}")
+        if self.on_recreated is not None:
+            await self.on_recreated(queue_url)
 
     async def delete(self, command: ReceivedCommand) -> None:
         await self._run(

@@ -4,23 +4,40 @@ fenced by (runner_id, epoch) so a runner that lost a session can no longer chang
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
+import time
 from typing import Any
 
 import httpx
 
+from runner.backoff import compute_backoff
 from wagate.errors import StoreError
 from wagate.status import Direction, MessageStatus
 
 SESSIONS = "whatsapp_web_sessions"
 MESSAGES = "whatsapp_web_messages"
+log = logging.getLogger("runner.repository")
+
+
+# PostgREST or Postgres restarting, or the gateway not reaching PostgREST: the request was not
+# applied, so it is retried for a while (`outage_s`) instead of failing the work at hand.
+UNAVAILABLE = {502, 503, 504}
 
 
 class LeaseLost(Exception):
     """This runner no longer holds the session (another runner claimed it: its epoch is newer)."""
 
 
+class StoreUnavailable(StoreError):
+    """The database did not answer within the outage window (it is down, not refusing)."""
+
+
 class RunnerRepository:
-    def __init__(self, rest_url: str, service_key: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, rest_url: str, service_key: str, *, timeout_s: float = 10.0, outage_s: float = 45.0
+    ) -> None:
+        self.outage_s = outage_s
         self._client = httpx.AsyncClient(
             base_url=rest_url.rstrip("/"),
             headers={"apikey": service_key, "Authorization": f"Bearer {service_key}"},
@@ -32,22 +49,33 @@ class RunnerRepository:
         await self._client.aclose()
 
     async def _call(self, method: str, path: str, *, attempts: int = 3, **kwargs: Any) -> Any:
-        """One PostgREST request; transport errors and 5xx retried briefly, then StoreError."""
+        """One PostgREST request. While the database is unreachable (transport errors, 502-504) it
+        is retried with backoff for up to `outage_s`; other 5xx `attempts` times; then StoreError."""
+        deadline = time.monotonic() + self.outage_s
         last: Exception | None = None
-        for attempt in range(1, attempts + 1):
+        for attempt in itertools.count(1):
+            unavailable = False
             try:
                 response = await self._client.request(method, path, **kwargs)
             except httpx.TransportError as exc:
-                last = exc
+                last, unavailable = exc, True
             else:
                 if response.status_code < 400:
                     return response.json() if response.content else None
                 if response.status_code < 500:
                     raise StoreError(f"{method} {path} -> {response.status_code}: {response.text[:300]}")
                 last = StoreError(f"{method} {path} -> {response.status_code}")
-            if attempt < attempts:
-                await asyncio.sleep(0.2 * attempt)
-        raise StoreError(f"database unreachable: {last}") from last
+                unavailable = response.status_code in UNAVAILABLE
+            delay = compute_backoff(attempt, base_s=0.2, max_s=2.0)
+            if unavailable and time.monotonic() + delay < deadline:
+                if attempt == 1:
+                    log.warning("database unavailable; retrying", extra={"error": str(last)[:200]})
+            elif attempt >= attempts:
+                break
+            await asyncio.sleep(delay)
+        if unavailable:
+            raise StoreUnavailable(f"database unreachable for {self.outage_s:.0f} s: {last}") from last
+        raise StoreError(f"database error: {last}") from last
 
     async def rpc(self, name: str, **params: Any) -> Any:
         return await self._call("POST", f"/rpc/{name}", json=params)

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 from runner.botclient import BotClient
 from runner.browser import BrowserOwner
+from runner.checkpoint import CheckpointBucket, Checkpoints, ContextStrategy, ProfileStrategy, Sealer
 from runner.queues import ReceivedCommand, RunnerQueues
 from runner.repository import RunnerRepository
 from runner.session import SessionDeps, WhatsAppSession
@@ -25,6 +26,15 @@ from wagate.status import SessionStatus
 log = logging.getLogger("runner")
 SEEN_COMMANDS = 10_000
 NEVER_DROP_BY_EPOCH = {CommandType.SEND, CommandType.START}
+# A session released by a runner that stopped, which another runner may take at once.
+RELEASED_LIVE = {
+    SessionStatus.STARTING,
+    SessionStatus.QR_READY,
+    SessionStatus.AUTHENTICATING,
+    SessionStatus.CONNECTED,
+}
+REOPEN_WINDOW_S = 300.0
+REOPEN_LIMIT = 3
 
 
 async def poll(delay_s: float) -> AsyncIterator[None]:
@@ -44,11 +54,21 @@ class Runner:
         self._inflight: set[asyncio.Task] = set()
         self.repo = RunnerRepository(settings.common.rest_url, settings.common.service_role_key)
         self.queues = RunnerQueues(max_receives=settings.max_receives)
+        self.queues.on_recreated = self._resume_all
         self.bot = BotClient(
             settings.common.service_role_key, timeout_s=settings.bot_timeout_s, attempts=settings.bot_attempts
         )
         self.browser = BrowserOwner(on_browser_lost=self._browser_lost)
-        self.deps = SessionDeps(settings=settings, repo=self.repo, bot=self.bot, browser=self.browser)
+        self.checkpoints = build_checkpoints(settings, self.browser)
+        self.deps = SessionDeps(
+            settings=settings,
+            repo=self.repo,
+            bot=self.bot,
+            browser=self.browser,
+            checkpoints=self.checkpoints,
+        )
+        self._reopening: set[str] = set()
+        self._reopens: dict[str, list[float]] = {}
 
     @property
     def log_extra(self) -> dict:
@@ -89,7 +109,9 @@ class Runner:
         return 0
 
     async def shutdown(self) -> None:
-        """Stop taking work, finish in-flight replies, release every session, deregister."""
+        """Stop taking work, finish in-flight replies, checkpoint and release every session (and
+        tell the fleet through the start queue, so another runner takes each one at once),
+        deregister — within SHUTDOWN_DEADLINE_S (ECS kills the task at its stopTimeout)."""
         deadline = time.monotonic() + self.settings.shutdown_deadline_s
         for task in self._tasks:
             if task.get_name() in ("start-queue", "own-queue", "orphans"):
@@ -98,8 +120,18 @@ class Runner:
         log.info("runner stopping", extra={**self.log_extra, "sessions": len(sessions)})
         per_session = max(1.0, (deadline - time.monotonic()) / 2)
         await asyncio.gather(
-            *(s.close(release=True, drain_s=per_session) for s in sessions), return_exceptions=True
+            *(s.close(release=True, drain_s=per_session, checkpoint=True) for s in sessions),
+            return_exceptions=True,
         )
+        for session in sessions:
+            if not session.lease_lost:
+                with contextlib.suppress(Exception):
+                    await self.queues.send(
+                        self.settings.common.start_queue_url,
+                        Command(
+                            CommandType.START, session.id, payload={"released_by": self.settings.runner_id}
+                        ).to_json(),
+                    )
         for task in [*self._tasks, *self._inflight]:
             task.cancel()
         with contextlib.suppress(Exception):
@@ -259,9 +291,13 @@ class Runner:
             log.info("stale command dropped", extra={**session.log_extra, "command": str(command.type)})
             return
         if command.type == CommandType.START:
-            # Only a session waiting to start: a stale START must not revive one that has ended.
+            # Only a session waiting to start, or one a stopping runner released: a stale START
+            # must not revive one that has ended.
             current = await self.repo.get_session(command.session_id) if session is None else None
-            if current is not None and current["status"] == SessionStatus.PENDING:
+            if current is not None and (
+                current["status"] == SessionStatus.PENDING
+                or (current.get("runner_id") is None and current["status"] in RELEASED_LIVE)
+            ):
                 await self._claim_and_open(command.session_id)
         elif command.type == CommandType.SEND:
             if session is not None and session.status == SessionStatus.CONNECTED:
@@ -274,7 +310,7 @@ class Runner:
                 await session.end(SessionStatus.DISCONNECTED)
         elif command.type == CommandType.RESTART:
             if session is not None:
-                await session.close(release=False, drain_s=5)
+                await session.close(release=False, drain_s=5, checkpoint=True)
             await self._claim_and_open(command.session_id)
         elif command.type == CommandType.DELETE:
             if session is not None:
@@ -291,7 +327,7 @@ class Runner:
         await self._open_session(row)
 
     async def _open_session(self, row: dict) -> None:
-        session = WhatsAppSession(row, self.deps, on_closed=self._forget)
+        session = WhatsAppSession(row, self.deps, on_closed=self._forget, on_lost=self._reopen)
         self.sessions[session.id] = session
         try:
             await session.start()
@@ -304,17 +340,42 @@ class Runner:
         if self.sessions.get(session.id) is session:
             del self.sessions[session.id]
 
-    async def _browser_lost(self) -> None:
-        """The browser died: its sessions are reopened in a new one (same lease, same epoch)."""
+    async def _resume_all(self, _queue_url: str) -> None:
+        """Commands on a lost queue are gone: each connected session sends what is still queued."""
         for session in list(self.sessions.values()):
-            row = dict(session.row)
-            session.lease_lost = True  # keep the lease: this runner reopens it at once
-            await session.close(release=False)
+            if session.status == SessionStatus.CONNECTED:
+                with contextlib.suppress(WagateError):
+                    await session.pipeline.resume_unfinished()
+
+    async def _browser_lost(self) -> None:
+        """The shared browser died: its sessions are restored in a new one."""
+        await asyncio.gather(
+            *(self._reopen(s, "the browser died") for s in list(self.sessions.values())),
+            return_exceptions=True,
+        )
+
+    async def _reopen(self, session: WhatsAppSession, reason: str) -> None:
+        """The page, context or browser went away under a session: restore it from its checkpoint
+        on this runner (a new epoch), unless it keeps happening."""
+        if self.sessions.get(session.id) is not session or session.id in self._reopening:
+            return
+        self._reopening.add(session.id)
+        try:
+            now = time.monotonic()
+            recent = [t for t in self._reopens.get(session.id, []) if now - t < REOPEN_WINDOW_S]
+            if len(recent) >= REOPEN_LIMIT:
+                await session.fail(f"{reason}, {len(recent) + 1} times in {REOPEN_WINDOW_S / 60:.0f} minutes")
+                return
+            self._reopens[session.id] = [*recent, now]
+            log.warning("reopening session", extra={**session.log_extra, "reason": reason})
+            await session.close(release=False, checkpoint=True)
             claimed = await self.repo.claim_session(
-                row["id"], self.settings.runner_id, self.settings.lease_ttl_s
+                session.id, self.settings.runner_id, self.settings.lease_ttl_s
             )
             if claimed:
                 await self._open_session(claimed)
+        finally:
+            self._reopening.discard(session.id)
 
     # ------------------------------------------------------------------ files
     def _touch_heartbeat(self) -> None:
@@ -331,3 +392,15 @@ class Runner:
         if self.settings.pid_dir:
             with contextlib.suppress(FileNotFoundError):
                 (self.settings.pid_dir / f"runner-{self.settings.runner_id}.pid").unlink()
+
+
+def build_checkpoints(settings: RunnerSettings, browser: BrowserOwner) -> Checkpoints:
+    """The configured strategy, sealer (static key or KMS) and bucket."""
+    common = settings.common
+    sealer = Sealer.from_env(common.extra, endpoint_url=common.aws_endpoint_url)
+    bucket = CheckpointBucket(common.checkpoint_bucket, endpoint_url=common.aws_endpoint_url)
+    if settings.checkpoint_strategy == "profile":
+        strategy = ProfileStrategy(browser, settings.profile_root)
+    else:
+        strategy = ContextStrategy(browser)
+    return Checkpoints(strategy, sealer, bucket)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
+from runner.checkpoint import CheckpointStorageError
 from runner.pipeline import ConversationPipeline
 from runner.qr import render_qr_png
 from runner.ratelimit import TokenBucket
@@ -23,6 +24,7 @@ from wagate.status import QR_TTL_SECONDS, SessionStatus
 if TYPE_CHECKING:
     from runner.botclient import BotClient
     from runner.browser import BrowserOwner
+    from runner.checkpoint import Checkpoints
     from runner.repository import RunnerRepository
     from runner.settings import RunnerSettings
 
@@ -36,15 +38,17 @@ class SessionDeps:
     repo: RunnerRepository
     bot: BotClient
     browser: BrowserOwner
+    checkpoints: Checkpoints
 
 
 class WhatsAppSession:
-    def __init__(self, row: dict, deps: SessionDeps, *, on_closed=None) -> None:
+    def __init__(self, row: dict, deps: SessionDeps, *, on_closed=None, on_lost=None) -> None:
         self.row = row
         self.id: str = row["id"]
         self.epoch: int = int(row["epoch"])
         self.deps = deps
         self.status = SessionStatus(row.get("status") or SessionStatus.PENDING)
+        self._claimed_status = self.status  # what it was when this runner took it
         self.phone: str | None = row.get("phone_number")
         self.pipeline = ConversationPipeline(self)
         self.limiter = TokenBucket(deps.settings.send_rate_per_s, deps.settings.send_burst)
@@ -57,7 +61,11 @@ class WhatsAppSession:
         self._closed = False
         self._ending = False
         self._on_closed = on_closed
+        self._on_lost = on_lost  # the page or browser went away under us: the runner reopens
         self.lease_lost = False
+        self.restored_epoch: int | None = None  # the checkpoint this session was restored from
+        self._restore_problem: str | None = None
+        self._checkpoint_lock = asyncio.Lock()
 
     @property
     def log_extra(self) -> dict:
@@ -74,12 +82,30 @@ class WhatsAppSession:
             log.info("session.status", extra={**self.log_extra, "status": str(status)})
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self, storage_state: dict | None = None) -> None:
-        await self.set_status(SessionStatus.STARTING, last_error=None, qr_code=None, qr_expires_at=None)
-        self.context = await self.deps.browser.new_context(storage_state=storage_state)
+    async def start(self) -> None:
+        """Open WhatsApp Web for this session, logged in from its newest checkpoint if it has one."""
+        await self.set_status(SessionStatus.STARTING, qr_code=None, qr_expires_at=None)
+        try:
+            restored = await self.deps.checkpoints.load(self.id)
+        except CheckpointStorageError as exc:
+            raise RuntimeError(f"cannot read the session's checkpoint: {exc}") from exc
+        self.restored_epoch = restored.epoch
+        if restored.problem:
+            self._restore_problem = (
+                f"the saved login could not be restored ({restored.problem}); scan a new QR code"
+            )
+            log.warning("checkpoint unusable", extra={**self.log_extra, "reason": restored.problem})
+        elif restored.state is not None:
+            log.info("checkpoint.restoring", extra={**self.log_extra, "from_epoch": restored.epoch})
+        elif self._claimed_status == SessionStatus.CONNECTED:
+            self._restore_problem = "no saved login was found for this session; scan a new QR code"
+            log.warning("checkpoint missing", extra=self.log_extra)
+        if self._restore_problem:
+            await self.set_status(last_error=self._restore_problem)
+        self.context = await self.deps.checkpoints.strategy.open(self.id, restored.state)
         await self.context.expose_binding("__wagateEmit", self._on_emit)
         await self.context.add_init_script(BRIDGE_JS)
-        self.page = await self.context.new_page()
+        self.page = self.context.pages[0] if self.context.pages else await self.context.new_page()
         self.page.on("crash", lambda _p: self.events.put_nowait({"type": "page_crashed"}))
         self.page.on("close", lambda _p: self.events.put_nowait({"type": "page_closed"}))
         self.page.on("framenavigated", self._on_navigated)
@@ -154,8 +180,12 @@ class WhatsAppSession:
             await self._on_logout()
         elif kind == "error":
             await self.fail(_describe_error(event))
-        elif kind in ("page_crashed", "page_closed") and not self._closed:
-            await self.fail(f"the WhatsApp Web page {'crashed' if kind == 'page_crashed' else 'was closed'}")
+        elif kind in ("page_crashed", "page_closed") and not self._closed and not self._ending:
+            reason = f"the WhatsApp Web page {'crashed' if kind == 'page_crashed' else 'was closed'}"
+            if self._on_lost is not None:
+                await self._on_lost(self, reason)
+            else:
+                await self.fail(reason)
 
     async def _on_qr(self, qr: str) -> None:
         if self.row.get("pairing_phone"):
@@ -163,7 +193,15 @@ class WhatsAppSession:
             return
         png = await asyncio.to_thread(render_qr_png, qr)
         expires = datetime.now(UTC) + timedelta(seconds=QR_TTL_SECONDS)
-        await self.set_status(SessionStatus.QR_READY, qr_code=png, qr_expires_at=expires.isoformat())
+        fields: dict[str, Any] = {}
+        if self.restored_epoch is not None and self.status != SessionStatus.QR_READY:
+            fields["last_error"] = (
+                "the saved login is no longer valid (the phone may have unlinked this device); "
+                "scan a new QR code"
+            )
+        await self.set_status(
+            SessionStatus.QR_READY, qr_code=png, qr_expires_at=expires.isoformat(), **fields
+        )
 
     async def _request_pairing_code(self) -> None:
         if self._pairing_requested or self.page is None:
@@ -181,10 +219,19 @@ class WhatsAppSession:
         if state == "PAIRING" and self.status not in (SessionStatus.CONNECTED,):
             await self.set_status(SessionStatus.AUTHENTICATING, qr_code=None, qr_expires_at=None)
         elif state == "CONFLICT":
+            # Only a copy of this login can be open elsewhere (a runner that lost the lease). The
+            # write is fenced: the holder takes the session back, anyone else gets LeaseLost.
+            await self.set_status(SessionStatus.DISCONNECTED, last_error="opened elsewhere; taking it back")
+            if self.page is not None:
+                with contextlib.suppress(PlaywrightError):
+                    await self.page.evaluate("() => window.require('WAWebSocketModel').Socket.takeover()")
+        elif state == "TIMEOUT" and self.status == SessionStatus.CONNECTED:
             await self.set_status(
-                SessionStatus.DISCONNECTED,
-                last_error="WhatsApp Web was opened on another computer or browser",
+                SessionStatus.DISCONNECTED, last_error="connection to WhatsApp lost; reconnecting"
             )
+        elif state == "CONNECTED" and self.status == SessionStatus.DISCONNECTED and self._ready.is_set():
+            await self.set_status(SessionStatus.CONNECTED, last_error=None)
+            await self.pipeline.resume_unfinished()  # what waited for the connection (sends)
         elif state in ("UNPAIRED", "OPENING") and self.row.get("pairing_phone"):
             with contextlib.suppress(PlaywrightError):
                 await self._request_pairing_code()
@@ -202,6 +249,10 @@ class WhatsAppSession:
             last_error=None,
         )
         self._ready.set()
+        self._restore_problem = None
+        if self.restored_epoch is not None:
+            log.info("checkpoint.restored", extra={**self.log_extra, "from_epoch": self.restored_epoch})
+        self._tasks.append(asyncio.create_task(self._checkpoint_loop(), name=f"checkpoint-{self.id}"))
         resumed = await self.pipeline.resume_unfinished()
         if resumed:
             log.info("resumed unfinished messages", extra={**self.log_extra, "count": resumed})
@@ -216,12 +267,43 @@ class WhatsAppSession:
             last_error="the phone unlinked this device; connect again with a new QR code",
         )
         await self.close()
+        await self.erase_checkpoints()
 
     async def fail(self, reason: str) -> None:
         log.warning("session failed", extra={**self.log_extra, "reason": reason})
         with contextlib.suppress(LeaseLost):
             await self.set_status(SessionStatus.FAILED, last_error=reason, qr_code=None, qr_expires_at=None)
         await self.close()
+
+    # ------------------------------------------------------------------ checkpoints
+    async def _checkpoint_loop(self) -> None:
+        """Right after login (once the page has stored it), then every CHECKPOINT_INTERVAL_S."""
+        await asyncio.sleep(self.deps.checkpoints.strategy.settle_s)
+        while not self._closed:
+            await self.checkpoint()
+            await asyncio.sleep(self.deps.settings.checkpoint_interval_s)
+
+    async def checkpoint(self, *, closed: bool = False) -> bool:
+        """Seal the login and write it to S3 under this session's epoch; False when not possible.
+        `closed`: the context has just been closed (strategies that read the profile from disk)."""
+        if self.status != SessionStatus.CONNECTED or self.lease_lost or (self.context is None and not closed):
+            return False
+        async with self._checkpoint_lock:
+            try:
+                size = await self.deps.checkpoints.save(self.id, self.epoch, self.context)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("checkpoint failed", extra={**self.log_extra, "error": str(exc)[:300]})
+                return False
+        log.info("checkpoint.saved", extra={**self.log_extra, "bytes": size})
+        return True
+
+    async def erase_checkpoints(self) -> None:
+        try:
+            await self.deps.checkpoints.erase(self.id)
+        except Exception as exc:
+            log.warning("checkpoint erase failed", extra={**self.log_extra, "error": str(exc)[:300]})
 
     # ------------------------------------------------------------------ page operations
     async def wait_ready(self, timeout_s: float) -> bool:
@@ -259,13 +341,20 @@ class WhatsAppSession:
             with contextlib.suppress(PlaywrightError):
                 await self.page.evaluate("() => window.__wagate && window.__wagate.logout()")
         await self.close()
+        await self.erase_checkpoints()
 
-    async def close(self, *, release: bool = True, drain_s: float = 0.0) -> None:
+    async def close(self, *, release: bool = True, drain_s: float = 0.0, checkpoint: bool = False) -> None:
+        """Close the page and context. `drain_s`: let in-flight replies finish first; `checkpoint`:
+        save the login before closing (shutdown, restart, a page lost under a live context)."""
         if self._closed:
             return
         self._closed = True
         if drain_s:
             await self.pipeline.sequencer.drain(drain_s)
+        strategy = self.deps.checkpoints.strategy
+        if checkpoint and not strategy.capture_after_close:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.checkpoint(), timeout=max(5.0, drain_s))
         self.pipeline.sequencer.cancel()
         current = asyncio.current_task()
         for task in self._tasks:
@@ -275,6 +364,11 @@ class WhatsAppSession:
             with contextlib.suppress(Exception):
                 await self.context.close()
         self.context = self.page = None
+        if checkpoint and strategy.capture_after_close:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.checkpoint(closed=True), timeout=max(5.0, drain_s))
+        with contextlib.suppress(Exception):
+            await strategy.discard(self.id)
         if release and not self.lease_lost:
             with contextlib.suppress(Exception):
                 await self.deps.repo.release_session(self.id, self.deps.settings.runner_id, self.epoch)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wagate.config import Settings, _float, _int, resolve_environment
+from wagate.errors import ConfigError
 
 DEFAULT_WA_WEB_URL = "https://web.whatsapp.com/"
 
@@ -19,6 +20,13 @@ def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
     if not raw:
         return default
     return raw in ("1", "true", "yes", "on")
+
+
+def _strategy(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("context", "profile"):
+        raise ConfigError(f"CHECKPOINT_STRATEGY must be context or profile, not {raw!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,9 @@ class RunnerSettings:
     log_message_text: bool
     max_receives: int
     shutdown_deadline_s: float
+    checkpoint_strategy: str  # context | profile (see runner/checkpoint.py and the README)
+    checkpoint_interval_s: float
+    profile_root: Path
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RunnerSettings:
@@ -71,6 +82,9 @@ class RunnerSettings:
             log_message_text=_bool(env, "LOG_MESSAGE_TEXT", False),
             max_receives=_int(env, "COMMAND_MAX_RECEIVES", 5),
             shutdown_deadline_s=_float(env, "SHUTDOWN_DEADLINE_S", 100.0),
+            checkpoint_strategy=_strategy(env.get("CHECKPOINT_STRATEGY") or "context"),
+            checkpoint_interval_s=_float(env, "CHECKPOINT_INTERVAL_S", 60.0),
+            profile_root=Path(env.get("RUNNER_PROFILE_DIR") or f"/tmp/wagate-profiles-{runner_id}"),
         )
 
     @property

@@ -8,6 +8,7 @@ start queue, so a second fleet alive at the same time would claim other tests' s
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from devstack import fleet
 from devstack.process import ProcessGroup
 from devstack.stack import free_port
 from devstack.testing import StackHandle
-from tests.e2e import ApiUser, Simulator
+from tests.e2e import ApiUser, Fleet, Simulator
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +35,10 @@ def stack() -> Iterator[StackHandle]:
         yield handle
     finally:
         handle.stop()
-        shutil.rmtree(state_dir, ignore_errors=True)
+        if os.environ.get("WAGATE_KEEP_STATE"):  # for debugging: logs stay in state_dir/logs
+            print(f"\nstack state kept in {state_dir}")
+        else:
+            shutil.rmtree(state_dir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -78,17 +82,11 @@ def simulator(stack: StackHandle) -> Iterator[Simulator]:
 
 
 @pytest.fixture(scope="session")
-def runners(stack: StackHandle, simulator: Simulator) -> list:
-    """Two runners on the simulator (stopped with the stack)."""
-    settings = {
-        "LEASE_TTL_SECONDS": "6",
-        "SEND_RATE_PER_S": "20",
-        "BOT_TIMEOUT_S": "2",
-        "BOT_ATTEMPTS": "2",
-        "WA_LOAD_TIMEOUT_S": "20",
-        "COMMAND_MAX_RECEIVES": "3",
-    }
-    return [stack.start_runner(simulator.url + "/", **settings) for _ in range(2)]
+def runners(stack: StackHandle, simulator: Simulator) -> Fleet:
+    """Two runners on the simulator (stopped with the stack); tests that kill one top it up."""
+    fleet = Fleet(stack, simulator.url + "/", size=2)
+    fleet.start(2)
+    return fleet
 
 
 @pytest.fixture

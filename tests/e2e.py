@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import itertools
+import os
+import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -125,3 +127,52 @@ class ApiUser:
         sim.scan(self.qr_string(created["id"]), phone)
         connected = self.wait_status(created["id"], "connected")
         return connected, phone
+
+
+RUNNER_SETTINGS = {
+    "LEASE_TTL_SECONDS": "6",
+    "SEND_RATE_PER_S": "20",
+    "BOT_TIMEOUT_S": "2",
+    "BOT_ATTEMPTS": "2",
+    "WA_LOAD_TIMEOUT_S": "20",
+    "COMMAND_MAX_RECEIVES": "3",
+}
+
+
+class Fleet:
+    """The runners of a test stack, on one simulator: start more, find who holds a session, kill
+    one (SIGTERM or SIGKILL, as ECS or a lost machine would), and top the fleet up again."""
+
+    def __init__(self, stack, wa_web_url: str, size: int, **settings: str) -> None:
+        self.stack = stack
+        self.wa_web_url = wa_web_url
+        self.size = size
+        self.settings = {**RUNNER_SETTINGS, **settings}
+        self.processes: dict[str, object] = {}
+
+    def start(self, count: int = 1, **settings: str) -> list[str]:
+        started = []
+        for _ in range(count):
+            proc = self.stack.start_runner(self.wa_web_url, **{**self.settings, **settings})
+            runner_id = proc.spec.env["RUNNER_ID"]
+            self.processes[runner_id] = proc
+            started.append(runner_id)
+        return started
+
+    def alive(self) -> list[str]:
+        return [rid for rid, proc in self.processes.items() if proc.popen.poll() is None]
+
+    def holder(self, session_id: str) -> str | None:
+        rows = self.stack.sql("select runner_id from whatsapp_web_sessions where id = %s", (session_id,))
+        return rows[0][0] if rows else None
+
+    def kill(self, runner_id: str, sig: int = signal.SIGKILL, wait_s: float = 60.0) -> int:
+        """Signal a runner and wait for it to exit; its exit code."""
+        proc = self.processes[runner_id]
+        os.kill(proc.pid, sig)
+        return proc.popen.wait(wait_s)
+
+    def top_up(self) -> None:
+        missing = self.size - len(self.alive())
+        if missing > 0:
+            self.start(missing)

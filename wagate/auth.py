@@ -5,6 +5,11 @@ Two kinds of signature, chosen by the token's header and never by guessing:
 - RS256 / ES256 with a public key from the project's JWKS, looked up by the token's `kid`.
 Anything else (`none`, HS384, a public key used as an HMAC secret, ...) is refused. The claims
 `exp`, `aud`, `iss` and `sub` are required; `sub` must be a UUID (the user id).
+
+The JWKS is cached as a whole for JWKS_CACHE_S. A token naming a key the cached set lacks (a
+rotation) fetches the set again, at most once per JWKS_REFRESH_COOLDOWN_S, so tokens with made-up
+key ids cannot make every request fetch it. Keys are never cached one by one: a key removed from
+the set (revoked) stops verifying as soon as the set is fetched again.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from wagate.errors import DependencyError, Unauthorized
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "ES256"})
 CLOCK_SKEW_S = 10
 JWKS_CACHE_S = 600
+JWKS_REFRESH_COOLDOWN_S = 30
 
 
 @dataclass(frozen=True)
@@ -45,9 +51,16 @@ def bearer_token(authorization: str | None) -> str:
 
 
 class TokenVerifier:
-    def __init__(self, settings: AuthSettings, *, jwks_client: jwt.PyJWKClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: AuthSettings,
+        *,
+        jwks_client: jwt.PyJWKClient | None = None,
+        jwks_refresh_cooldown_s: float = JWKS_REFRESH_COOLDOWN_S,
+    ) -> None:
         self._settings = settings
         self._jwks_client = jwks_client
+        self._jwks_refresh_cooldown_s = jwks_refresh_cooldown_s
         self._lock = threading.Lock()
 
     def verify(self, token: str) -> Principal:
@@ -97,9 +110,9 @@ class TokenVerifier:
         client = self._jwks()
         try:
             jwk = client.get_signing_key(kid)
-        except jwt.PyJWKClientConnectionError as exc:
+        except (jwt.PyJWKClientConnectionError, ValueError) as exc:  # unreachable, or not JSON
             raise DependencyError("cannot fetch the signing keys (JWKS)", code="auth_unavailable") from exc
-        except jwt.PyJWKClientError as exc:
+        except (jwt.PyJWKClientError, jwt.PyJWKSetError) as exc:  # no such kid, or no keys at all
             raise Unauthorized("the token's signing key is unknown") from exc
         # The key itself decides its algorithm: an RSA key never verifies an ES256 token, and a
         # symmetric ("oct") key from a key set is never used at all.
@@ -113,6 +126,9 @@ class TokenVerifier:
                 if not self._settings.jwks_url:
                     raise Unauthorized("asymmetric tokens are not accepted here")
                 self._jwks_client = jwt.PyJWKClient(
-                    self._settings.jwks_url, cache_keys=True, lifespan=JWKS_CACHE_S, timeout=5
+                    self._settings.jwks_url,
+                    lifespan=JWKS_CACHE_S,
+                    cooldown_duration=self._jwks_refresh_cooldown_s,
+                    timeout=5,
                 )
             return self._jwks_client

@@ -103,6 +103,9 @@ class Settings:
     aws_endpoint_url: str | None = None
     cors_allow_origin: str = "*"
     max_sessions_per_user: int = 20
+    # Fixed one-minute windows counted in Postgres (the API is stateless); 0 turns a limit off.
+    api_calls_per_minute: int = 600  # per user, every authenticated API call
+    sends_per_minute: int = 60  # per session, POST /api/messages/send
     http_timeout_s: float = 10.0
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -119,6 +122,8 @@ class Settings:
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             cors_allow_origin=env.get("CORS_ALLOW_ORIGIN") or "*",
             max_sessions_per_user=_int(env, "WAGATE_MAX_SESSIONS_PER_USER", 20),
+            api_calls_per_minute=_int(env, "WAGATE_API_CALLS_PER_MINUTE", 600),
+            sends_per_minute=_int(env, "WAGATE_SENDS_PER_MINUTE", 60),
             http_timeout_s=_float(env, "WAGATE_HTTP_TIMEOUT_S", 10.0),
             extra=env,
         )

@@ -3,6 +3,8 @@
 Each method takes the verified caller and the decoded input, validates it, and talks to the
 store, the queues and S3 through their adapters. Invariants kept here:
 - a caller only ever reaches their own sessions; anything else is `session_not_found`;
+- every call is admitted first, after its input is validated: the token's user must still exist,
+  and the per-user call and per-session send rate limits (counted in Postgres) apply;
 - the database is written before a command is sent, and the write is undone when the send fails,
   so a failed request leaves nothing half-written;
 - commands go to the runner holding the session's live lease, else the session is changed here.
@@ -19,7 +21,15 @@ from typing import Any
 
 from wagate.auth import Principal
 from wagate.commands import Command, CommandType
-from wagate.errors import Conflict, NotFound, QueueError, StoreError, Unauthorized, WagateError
+from wagate.errors import (
+    Conflict,
+    NotFound,
+    QueueError,
+    RateLimited,
+    StoreError,
+    Unauthorized,
+    WagateError,
+)
 from wagate.objects import ObjectStore
 from wagate.presenters import (
     decode_cursor,
@@ -61,6 +71,7 @@ SEND_MESSAGE_BODY = BodySchema(
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_LISTED_SESSIONS = 500
+RATE_WINDOW_S = 60  # the rate limits are per minute
 # Fields a session leaves behind when it stops running (QR, pairing code, lease).
 _STOPPED = {
     "qr_code": None,
@@ -89,17 +100,22 @@ class GatewayService:
         queues: CommandQueues,
         objects: ObjectStore,
         max_sessions_per_user: int = 20,
+        api_calls_per_minute: int = 600,
+        sends_per_minute: int = 60,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.queues = queues
         self.objects = objects
         self.max_sessions_per_user = max_sessions_per_user
+        self.api_calls_per_minute = api_calls_per_minute
+        self.sends_per_minute = sends_per_minute
         self.clock = clock
 
     # ------------------------------------------------------------------ sessions
     def create_session(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
         fields = CREATE_SESSION_BODY.validate(body)
+        self._admit(user)
         try:
             rows = self.store.rpc(
                 "create_session",
@@ -130,6 +146,7 @@ class GatewayService:
         return public_session(row, self.clock())
 
     def list_sessions(self, user: Principal) -> list[dict[str, Any]]:
+        self._admit(user)
         rows = self.store.select(
             SESSIONS, where={"user_id": eq(user.user_id)}, order="created_at.desc", limit=MAX_LISTED_SESSIONS
         )
@@ -157,7 +174,7 @@ class GatewayService:
             changed = self._update_if_unclaimed(row, {"status": SessionStatus.DISCONNECTED.value, **_STOPPED})
             if changed is not None:
                 return public_session(changed, self.clock())
-            row = self._owned_session(user, row["id"])  # a runner claimed it meanwhile: route to it
+            row = self._owned_session(user, row["id"], admit=False)  # claimed meanwhile: route to it
         raise Conflict("the session changed while disconnecting it: try again", code="session_busy")
 
     def restart_session(self, user: Principal, session_id: str) -> dict[str, Any]:
@@ -170,7 +187,7 @@ class GatewayService:
             restarted = self._start_again(row)
             if restarted is not None:
                 return public_session(restarted, self.clock())
-            row = self._owned_session(user, row["id"])
+            row = self._owned_session(user, row["id"], admit=False)
         raise Conflict("the session changed while restarting it: try again", code="session_busy")
 
     def delete_session(self, user: Principal, session_id: str, query: Mapping[str, str]) -> None:
@@ -192,8 +209,9 @@ class GatewayService:
     def send_message(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
         fields = SEND_MESSAGE_BODY.validate(body)
         session = self._owned_session(user, fields["session_id"])
-        if session["status"] != SessionStatus.CONNECTED:
+        if not _can_send(session):
             raise Conflict(f"the session is {session['status']}, not connected", code="session_not_connected")
+        self._limit(f"send:{session['id']}", self.sends_per_minute, "messages sent through this session")
         (message,) = self.store.insert(
             MESSAGES,
             {
@@ -247,10 +265,41 @@ class GatewayService:
         return healthy, {"status": "ok" if healthy else "unavailable", "checks": checks}
 
     # ------------------------------------------------------------------ helpers
-    def _owned_session(self, user: Principal, session_id: str) -> Row:
-        """The caller's session; another user's and a missing one look the same."""
+    def _admit(self, user: Principal) -> None:
+        """Refuse the call of a user who no longer exists, or who is over the call rate limit."""
+        rows = self.store.rpc(
+            "admit_api_call",
+            {
+                "p_user_id": user.user_id,
+                "p_max_calls": self.api_calls_per_minute,
+                "p_window_s": RATE_WINDOW_S,
+            },
+        )
+        verdict = rows[0] if isinstance(rows, list) and rows else {}
+        if not verdict.get("user_exists"):
+            raise Unauthorized("the token's user does not exist")
+        if verdict.get("retry_after_s"):
+            raise RateLimited(
+                f"at most {self.api_calls_per_minute} API calls per minute: retry later",
+                retry_after_s=int(verdict["retry_after_s"]),
+            )
+
+    def _limit(self, key: str, max_hits: int, what: str) -> None:
+        """Count one hit of a rate-limited `key`; RateLimited when over `max_hits` a minute."""
+        retry_after = self.store.rpc(
+            "hit_rate_limit", {"p_key": key, "p_max_hits": max_hits, "p_window_s": RATE_WINDOW_S}
+        )
+        if retry_after:
+            raise RateLimited(
+                f"at most {max_hits} {what} per minute: retry later", retry_after_s=int(retry_after)
+            )
+
+    def _owned_session(self, user: Principal, session_id: str, *, admit: bool = True) -> Row:
+        """The caller's session (the call admitted first); another user's and a missing one look the same."""
         row = None
         if is_uuid(session_id):
+            if admit:
+                self._admit(user)
             row = self.store.select_one(
                 SESSIONS, where={"id": eq(session_id.lower()), "user_id": eq(user.user_id)}
             )
@@ -308,4 +357,15 @@ class GatewayService:
             queues=CommandQueues.from_settings(settings),
             objects=ObjectStore.from_settings(settings),
             max_sessions_per_user=settings.max_sessions_per_user,
+            api_calls_per_minute=settings.api_calls_per_minute,
+            sends_per_minute=settings.sends_per_minute,
         )
+
+
+def _can_send(session: Mapping[str, Any]) -> bool:
+    """Connected, or a linked session coming back on another runner (restoring its checkpoint):
+    the message waits `queued` and the new owner sends it once connected."""
+    if session["status"] == SessionStatus.CONNECTED:
+        return True
+    restoring = session["status"] in (SessionStatus.STARTING, SessionStatus.AUTHENTICATING)
+    return restoring and bool(session.get("phone_number")) and bool(session.get("connected_at"))

@@ -16,13 +16,14 @@ from wagate.validation import MAX_URL_LENGTH, UUID_PATTERN
 ERROR_CODES = {
     400: "invalid_json, invalid_body, missing_field, unknown_field, invalid_field, text_too_long, "
     "invalid_phone, invalid_parameter, invalid_cursor",
-    401: "unauthorized",
+    401: "unauthorized (also a valid token whose user no longer exists)",
     404: "session_not_found, qr_not_available",
     406: "not_acceptable (the QR image needs `Accept: image/png`)",
     409: "session_not_connected, too_many_sessions, session_busy",
     410: "qr_expired",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    429: "rate_limited (a user's API calls, a session's sends, per minute); wait `Retry-After` seconds",
     503: "database_unavailable, queue_unavailable, storage_unavailable, auth_unavailable",
 }
 
@@ -36,7 +37,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/Error{status}"} for status in statuses}
+    return {str(status): {"$ref": f"#/components/responses/Error{status}"} for status in sorted(statuses)}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +158,12 @@ SCHEMAS: dict[str, Any] = {
 
 
 def _error_response(status: int) -> dict[str, Any]:
-    return _json(_ref("Error"), f'`{{"error": {{"code", "message"}}}}`; codes: {ERROR_CODES[status]}')
+    response = _json(_ref("Error"), f'`{{"error": {{"code", "message"}}}}`; codes: {ERROR_CODES[status]}')
+    if status in (429, 503):
+        response["headers"] = {
+            "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
+        }
+    return response
 
 
 def _body(schema: str) -> dict[str, Any]:
@@ -197,7 +203,7 @@ PATHS: dict[str, Any] = {
                     },
                     "My sessions.",
                 ),
-                **_errors(401, 503),
+                **_errors(401, 429, 503),
             },
         }
     },
@@ -208,7 +214,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("CreateSessionRequest"),
             "responses": {
                 "201": _json(_ref("Session"), "The new session."),
-                **_errors(400, 401, 409, 413, 415, 503),
+                **_errors(400, 401, 429, 409, 413, 415, 503),
             },
         }
     },
@@ -219,7 +225,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("DisconnectSessionRequest"),
             "responses": {
                 "202": _json(_ref("Session"), "Accepted: the runner is told, or the session is ended here."),
-                **_errors(400, 401, 404, 409, 413, 415, 503),
+                **_errors(400, 401, 429, 404, 409, 413, 415, 503),
             },
         }
     },
@@ -233,7 +239,7 @@ PATHS: dict[str, Any] = {
                     {"type": "object", "required": ["message"], "properties": {"message": _ref("Message")}},
                     "Queued: the message row (`queued`) is the source of truth.",
                 ),
-                **_errors(400, 401, 404, 409, 413, 415, 503),
+                **_errors(400, 401, 429, 404, 409, 413, 415, 503),
             },
         }
     },
@@ -242,7 +248,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "getSession",
             "summary": "One of my sessions (the QR code only while it is valid).",
-            "responses": {"200": _json(_ref("Session"), "The session."), **_errors(401, 404, 503)},
+            "responses": {"200": _json(_ref("Session"), "The session."), **_errors(401, 429, 404, 503)},
         },
         "delete": {
             "operationId": "deleteSession",
@@ -256,7 +262,7 @@ PATHS: dict[str, Any] = {
                     "schema": {"type": "string", "enum": ["true", "false", "1", "0"]},
                 }
             ],
-            "responses": {"204": {"description": "Deleted."}, **_errors(400, 401, 404, 503)},
+            "responses": {"204": {"description": "Deleted."}, **_errors(400, 401, 429, 404, 503)},
         },
     },
     "/api/sessions/{id}/qr": {
@@ -269,7 +275,7 @@ PATHS: dict[str, Any] = {
                     "description": "The QR code.",
                     "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
                 },
-                **_errors(401, 404, 406, 410, 503),
+                **_errors(401, 429, 404, 406, 410, 503),
             },
         },
     },
@@ -310,7 +316,7 @@ PATHS: dict[str, Any] = {
                     },
                     "A page of messages.",
                 ),
-                **_errors(400, 401, 404, 503),
+                **_errors(400, 401, 429, 404, 503),
             },
         },
     },
@@ -321,7 +327,7 @@ PATHS: dict[str, Any] = {
             "summary": "Close and start the session again (a new QR code if it is not logged in).",
             "responses": {
                 "202": _json(_ref("Session"), "Accepted."),
-                **_errors(401, 404, 409, 503),
+                **_errors(401, 429, 404, 409, 503),
             },
         },
     },

@@ -2,13 +2,16 @@
 
 Positive and negative cases for every operation, sent with a valid user's token: the API must never
 answer 5xx, must answer only documented status codes and content types, with bodies matching the
-document, and must reject what the document calls invalid. Bounded to about a minute.
+document, must reject what the document calls invalid, and a 4xx must leave the database as it was.
+Bounded to about a minute.
 
 (schemathesis' pytest plugin does not run under pytest 9 yet, so each operation is driven here
 with hypothesis directly.)
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 import schemathesis
@@ -34,7 +37,32 @@ EXAMPLES = 25  # per operation and generation mode
 WITHOUT_INPUTS = {"GET /api/health", "GET /api/sessions"}
 
 
-def fuzz(operation: APIOperation, mode: GenerationMode, base_url: str, headers: dict[str, str]) -> None:
+def database_state(stack, user_id: str) -> Callable[[], list[tuple]]:
+    """What a request could write: every row count, and the user's sessions and messages (not the
+    fields a runner changes on its own)."""
+
+    def state() -> list[tuple]:
+        return stack.sql(
+            "select 'counts', (select count(*) from whatsapp_web_sessions)::text,"
+            " (select count(*) from whatsapp_web_messages)::text, null"
+            " union all select id::text, chatbot_id::text, pairing_phone, bot_endpoint"
+            " from whatsapp_web_sessions where user_id = %s"
+            " union all select m.id::text, m.session_id::text, m.to_number, m.content"
+            " from whatsapp_web_messages m join whatsapp_web_sessions s on s.id = m.session_id"
+            " where s.user_id = %s order by 1",
+            (user_id, user_id),
+        )
+
+    return state
+
+
+def fuzz(
+    operation: APIOperation,
+    mode: GenerationMode,
+    base_url: str,
+    headers: dict[str, str],
+    state: Callable[[], list[tuple]],
+) -> None:
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
@@ -44,7 +72,10 @@ def fuzz(operation: APIOperation, mode: GenerationMode, base_url: str, headers: 
     )
     @given(case=operation.as_strategy(generation_mode=mode))
     def check(case) -> None:
-        case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
+        before = state()
+        response = case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
+        if 400 <= response.status_code < 500:
+            assert state() == before, f"{operation.label} answered {response.status_code} and wrote"
 
     check()
 
@@ -63,7 +94,7 @@ def test_the_api_keeps_its_contract(stack, mode: GenerationMode) -> None:
         if operation.path.endswith("/qr"):
             headers["Accept"] = "image/png"
         try:
-            fuzz(operation, mode, stack.api_url, headers)
+            fuzz(operation, mode, stack.api_url, headers, database_state(stack, user_id))
         except Unsatisfiable:  # nothing to make invalid (an operation without inputs)
             assert mode is GenerationMode.NEGATIVE and operation.label in WITHOUT_INPUTS
         except Exception as exc:  # one failure per operation; all operations reported together

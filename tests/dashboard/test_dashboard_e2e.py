@@ -1,26 +1,27 @@
-"""The dashboard end to end, in a real Chromium: a user connects WhatsApp from the demo app by
-scanning the QR code the page shows (with the simulator's phone), sees a customer's message and
-the chatbot's reply appear live, disconnects; and another user sees none of it.
+"""The dashboard end to end, in a real Chromium: the local user opens the demo app the stack serves
+(as `make dev` does on :8080), connects WhatsApp by scanning the QR code the page shows (with the
+simulator's phone), sees a customer's message and the chatbot's reply appear live, disconnects;
+and another user sees none of it.
 
-Needs: `stack` (tests/conftest.py), `sim` and `dashboard_url` (tests/dashboard/conftest.py; the
-latter builds dashboard/dist with npm when it is missing or older than the sources).
+Needs: `stack`, `simulator` and `runners` (tests/conftest.py), `dashboard_url`
+(tests/dashboard/conftest.py; builds dashboard/dist with npm when it is missing or older than the
+sources). Other users than the stack's local one get their own /config.js through Playwright.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import re
-import time
 import uuid
 
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from devstack import dashboard
 from devstack.testing import StackHandle
-from simulator.testing import SimulatorControl, decode_qr_png
+from tests.e2e import Simulator, decode_qr_png, fresh_number
 from wagate.browser import chromium_launch_options
 
 pytestmark = pytest.mark.slow
@@ -29,26 +30,22 @@ CODE_TIMEOUT_MS = 60_000  # create -> a runner claims it -> WhatsApp Web loads -
 CONNECT_TIMEOUT_MS = 45_000
 MESSAGE_TIMEOUT_MS = 30_000
 
-_numbers = itertools.count(1)
-
-
-def fresh_number(prefix: str) -> str:
-    return f"{prefix}{int(time.time()) % 100000:05d}{next(_numbers):03d}"
-
 
 def config_js(api_url: str, token: str, chatbot_id: str, email: str) -> str:
-    """What the local stack's /config.js holds, for this user."""
+    """What the local stack's /config.js holds, for another user than its local one."""
     config = {"apiUrl": api_url, "accessToken": token, "chatbotId": chatbot_id, "userEmail": email}
     return f"window.__WAGATE__ = {json.dumps(config)};\n"
 
 
-async def open_dashboard(browser: Browser, url: str, config: str) -> Page:
+async def open_dashboard(browser: Browser, url: str, config: str | None = None) -> Page:
+    """The demo app as the stack serves it; signed in as another user when `config` is given."""
     context = await browser.new_context(viewport={"width": 1024, "height": 900})
     page = await context.new_page()
-    await page.route(
-        "**/config.js",
-        lambda route: route.fulfill(status=200, content_type="text/javascript", body=config),
-    )
+    if config is not None:
+        await page.route(
+            "**/config.js",
+            lambda route: route.fulfill(status=200, content_type="text/javascript", body=config),
+        )
     await page.goto(url)
     return page
 
@@ -62,11 +59,9 @@ async def sessions_of(api_url: str, token: str, chatbot_id: str | None = None) -
 
 
 async def test_connect_chat_and_disconnect_from_the_dashboard(
-    stack: StackHandle, sim: SimulatorControl, dashboard_url: str
+    stack: StackHandle, simulator: Simulator, runners: list, dashboard_url: str
 ) -> None:
     api_url = stack.env["API_URL"]
-    _, token = await asyncio.to_thread(stack.create_user, "owner@test.wagate.local")
-    chatbot_id = str(uuid.uuid4())
     phone = fresh_number("1555")
     customer = fresh_number("4917")
     question = f"Hello from the dashboard test {uuid.uuid4().hex[:6]}"
@@ -74,12 +69,14 @@ async def test_connect_chat_and_disconnect_from_the_dashboard(
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**chromium_launch_options())
         try:
-            page = await open_dashboard(
-                browser, dashboard_url, config_js(api_url, token, chatbot_id, "owner@test.wagate.local")
-            )
+            # The page as `make dev` serves it: signed in as the stack's local user, by its /config.js.
+            page = await open_dashboard(browser, dashboard_url)
+            config = await page.evaluate("window.__WAGATE__")
+            token, chatbot_id = config["accessToken"], config["chatbotId"]
+            assert config["apiUrl"] == api_url
             section = page.get_by_role("region", name="WhatsApp")
             await expect(section.locator("strong", has_text="Not connected")).to_be_visible()
-            await expect(page.get_by_text("Signed in as owner@test.wagate.local")).to_be_visible()
+            await expect(page.get_by_text(f"Signed in as {dashboard.DEMO_EMAIL}")).to_be_visible()
 
             # Connect WhatsApp: the QR code appears as soon as the runner has it.
             await page.get_by_role("button", name="Connect WhatsApp").click()
@@ -90,7 +87,7 @@ async def test_connect_chat_and_disconnect_from_the_dashboard(
 
             # The phone scans what the screen shows: the rendered image, not the API's copy.
             qr_text = decode_qr_png(await qr.screenshot())
-            await asyncio.to_thread(sim.scan, qr_text, phone)
+            await asyncio.to_thread(simulator.scan, qr_text, phone)
             status = dialog.get_by_role("status")
             await expect(status).to_contain_text("Connected", timeout=CONNECT_TIMEOUT_MS)
             await expect(dialog.get_by_text(f"+{phone}", exact=True)).to_be_visible()
@@ -100,7 +97,7 @@ async def test_connect_chat_and_disconnect_from_the_dashboard(
             await expect(section.get_by_text(f"+{phone}", exact=True)).to_be_visible()
 
             # A customer writes; the message and the chatbot's reply appear in the history, live.
-            await asyncio.to_thread(sim.send_message, customer, phone, question)
+            await asyncio.to_thread(simulator.send, customer, phone, question)
             items = section.get_by_role("list", name="Messages, newest first").get_by_role("listitem")
             inbound = items.filter(has_text=f"Customer +{customer}")
             await expect(inbound).to_contain_text(question, timeout=MESSAGE_TIMEOUT_MS)
@@ -109,7 +106,7 @@ async def test_connect_chat_and_disconnect_from_the_dashboard(
             await expect(inbound).to_contain_text("Replied")
             reply_text = await reply.locator(".wg-message__text").inner_text()
             assert question in reply_text  # the local bot echoes: "You said: <text>"
-            received = await asyncio.to_thread(sim.received, customer)
+            received = await asyncio.to_thread(simulator.received, customer)
             assert reply_text in [message["text"] for message in received]
 
             # Disconnect: back to the initial state, also after a reload (it is the API's state).
@@ -148,7 +145,7 @@ async def test_connect_chat_and_disconnect_from_the_dashboard(
 
 
 async def test_link_with_a_phone_number_instead_of_the_qr_code(
-    stack: StackHandle, sim: SimulatorControl, dashboard_url: str
+    stack: StackHandle, simulator: Simulator, runners: list, dashboard_url: str
 ) -> None:
     api_url = stack.env["API_URL"]
     _, token = await asyncio.to_thread(stack.create_user, "pairing@test.wagate.local")
@@ -176,7 +173,10 @@ async def test_link_with_a_phone_number_instead_of_the_qr_code(
             status = dialog.get_by_role("status")
             await expect(status).to_contain_text("Enter the pairing code")
             await expect(dialog.get_by_role("img")).to_have_count(0)
-            await asyncio.to_thread(sim.pair, await code.inner_text(), phone)
+            paired = await asyncio.to_thread(
+                simulator.post, "/control/pair", {"code": await code.inner_text(), "phone": phone}
+            )
+            assert paired.status_code == 200, paired.text
             await expect(status).to_contain_text("Connected", timeout=CONNECT_TIMEOUT_MS)
             await expect(dialog.get_by_text(f"+{phone}", exact=True)).to_be_visible()
 

@@ -27,12 +27,13 @@ CONTRACT_KEYS = {
     "WAGATE_START_DLQ_URL",
     "WAGATE_RUNNER_QUEUE_PREFIX",
     "WAGATE_CHECKPOINT_BUCKET",
+    "DASHBOARD_URL",
 }
 
 
 def test_stack_env_names_every_service(stack: StackHandle) -> None:
     assert CONTRACT_KEYS <= set(stack.env)
-    for key in ("API_URL", "SUPABASE_URL", "AWS_ENDPOINT_URL"):
+    for key in ("API_URL", "SUPABASE_URL", "AWS_ENDPOINT_URL", "DASHBOARD_URL"):
         assert stack.env[key].startswith("http://127.0.0.1:")
     assert "@127.0.0.1:" in stack.env["DATABASE_URL"]
     mode = stack.paths.env_file.stat().st_mode & 0o777

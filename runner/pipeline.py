@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from runner.backoff import compute_backoff
 from runner.botclient import BotError, BotRequest
 from runner.repository import StoreUnavailable
+from wagate.errors import StoreError
 from wagate.status import Direction, MessageStatus
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("runner.pipeline")
 
 Job = Callable[[], Awaitable[None]]
+ACK_WRITERS = 4  # concurrent ack writes per session
 
 
 def new_whatsapp_id() -> str:
@@ -93,6 +95,8 @@ class ConversationPipeline:
         self.session = session
         self.sequencer = ChatSequencer()
         self._pending: set[str] = set()  # rows with a job queued or running: never submitted twice
+        self._ack_writes: set[asyncio.Task] = set()
+        self._ack_slots = asyncio.Semaphore(ACK_WRITERS)
 
     def _submit(self, chat: str, row_id: str, job: Job) -> None:
         if row_id in self._pending:
@@ -247,6 +251,22 @@ class ConversationPipeline:
             expected_status=MessageStatus.QUEUED,
         )
         log.info("message.sent", extra={"session_id": session.id, "message_row": row["id"]})
+
+    # ------------------------------------------------------------------ acks
+    def record_ack(self, whatsapp_id: str, ack: int) -> None:
+        """Store a delivery/read ack beside the event path: a busy session gets two or three per
+        message sent, and writing them in line would hold up its inbound messages. The stored
+        ack only ever rises (`update_ack`), so the order of these writes does not matter."""
+        task = asyncio.get_running_loop().create_task(self._store_ack(whatsapp_id, ack))
+        self._ack_writes.add(task)
+        task.add_done_callback(self._ack_writes.discard)
+
+    async def _store_ack(self, whatsapp_id: str, ack: int) -> None:
+        async with self._ack_slots:
+            try:
+                await self.session.deps.repo.update_ack(self.session.id, whatsapp_id, ack)
+            except StoreError as exc:
+                log.warning("ack not stored", extra={"session_id": self.session.id, "error": str(exc)[:200]})
 
     # ------------------------------------------------------------------ recovery
     async def resume_unfinished(self) -> int:

@@ -53,7 +53,13 @@ class RunnerQueues:
 
     async def ensure_runner_queue(self, name: str) -> str:
         """The runner's own queue, with a dead-letter queue for commands that keep failing."""
-        dlq_url = (await self._run(self._sqs.create_queue, QueueName=f"{name}-dlq"[:80]))["QueueUrl"]
+        dlq_url = (
+            await self._run(
+                self._sqs.create_queue,
+                QueueName=f"{name}-dlq"[:80],
+                Attributes={"SqsManagedSseEnabled": "true"},
+            )
+        )["QueueUrl"]
         attributes = await self._run(
             self._sqs.get_queue_attributes, QueueUrl=dlq_url, AttributeNames=["QueueArn"]
         )
@@ -64,7 +70,11 @@ class RunnerQueues:
         created = await self._run(
             self._sqs.create_queue,
             QueueName=name,
-            Attributes={"VisibilityTimeout": "60", "RedrivePolicy": json.dumps(redrive)},
+            Attributes={
+                "VisibilityTimeout": "60",
+                "RedrivePolicy": json.dumps(redrive),
+                "SqsManagedSseEnabled": "true",  # encrypted at rest, as the infra's queues are
+            },
         )
         self._own[created["QueueUrl"]] = name
         return created["QueueUrl"]

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from runner.botclient import BotClient
 from runner.browser import BrowserOwner
 from runner.checkpoint import CheckpointBucket, Checkpoints, ContextStrategy, ProfileStrategy, Sealer
+from runner.platform import PlatformReporter
 from runner.queues import ReceivedCommand, RunnerQueues
 from runner.repository import RunnerRepository
 from runner.session import SessionDeps, WhatsAppSession
@@ -67,6 +68,7 @@ class Runner:
             browser=self.browser,
             checkpoints=self.checkpoints,
         )
+        self.platform = PlatformReporter(settings.common.extra, endpoint_url=settings.common.aws_endpoint_url)
         self._reopening: set[str] = set()
         self._reopens: dict[str, list[float]] = {}
 
@@ -140,6 +142,8 @@ class Runner:
             with contextlib.suppress(Exception):
                 await self.queues.delete_queue(self.queue_url)
         await self.browser.close()
+        await self.platform.report(0, force=True)  # nothing held: scale-in may take this task
+        await self.platform.aclose()
         await self.bot.aclose()
         await self.repo.aclose()
         self._remove_pid_file()
@@ -153,6 +157,7 @@ class Runner:
                 self._touch_heartbeat()
             except WagateError as exc:
                 log.warning("heartbeat failed", extra={**self.log_extra, "error": str(exc)})
+            await self.platform.report(len(self.sessions))
 
     async def _lease_loop(self) -> None:
         async for _ in poll(max(1.0, self.settings.lease_ttl_s / 3)):

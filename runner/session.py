@@ -175,7 +175,7 @@ class WhatsAppSession:
             await self.pipeline.on_inbound(event["message"])
         elif kind == "ack":
             if event.get("key") and event.get("ack") is not None:
-                await self.deps.repo.update_ack(self.id, event["key"], int(event["ack"]))
+                self.pipeline.record_ack(event["key"], int(event["ack"]))  # off the event path
         elif kind == "logout":
             await self._on_logout()
         elif kind == "error":

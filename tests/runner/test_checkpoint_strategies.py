@@ -151,3 +151,20 @@ async def test_unusable_checkpoints_are_refused_with_a_reason(
     assert restored.epoch == 5
     checkpoints.bucket.erase(session_id)
     assert (await checkpoints.load(session_id)).state is None
+
+
+def test_kms_envelope_keys_seal_and_open_checkpoints(stack: StackHandle) -> None:
+    """CHECKPOINT_KMS_KEY_ID (as deployed): a data key per checkpoint from KMS (moto's server),
+    only its encrypted form beside the checkpoint, the session id bound as encryption context."""
+    kms = stack._boto("kms")
+    key_id = kms.create_key(Description="wagate test checkpoints")["KeyMetadata"]["KeyId"]
+    sealer = Sealer(kms_key_id=key_id, kms=kms)
+    session_id = str(uuid.uuid4())
+    blob = sealer.seal(b'{"origins":[]}', session_id=session_id, epoch=1, strategy="context")
+    header, plaintext = sealer.open(blob, session_id=session_id)
+    assert plaintext == b'{"origins":[]}'
+    assert header["kek"]["kms"] == key_id and "static" not in header["kek"]
+    with pytest.raises(CheckpointUnreadable, match="no KMS key is configured"):
+        Sealer(static_key=os.urandom(32)).open(blob, session_id=session_id)
+    with pytest.raises(CheckpointUnreadable, match="corrupted"):
+        sealer.open(blob[:-1] + bytes([blob[-1] ^ 1]), session_id=session_id)

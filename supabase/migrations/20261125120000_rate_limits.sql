@@ -33,6 +33,10 @@ begin
            hits = case when r.window_start + window_length <= now() then 1
                        else least(r.hits, p_max_hits) + 1 end
     returning * into counted;
+    -- now and then, forget keys idle for a day (sessions deleted, users gone): the table stays small
+    if random() < 0.001 then
+        delete from public.wagate_rate_limits where window_start < now() - interval '1 day';
+    end if;
     if counted.hits <= p_max_hits then
         return 0;
     end if;

@@ -325,8 +325,9 @@ class WhatsAppSession:
             with contextlib.suppress(PlaywrightError):
                 await self.page.evaluate("n => window.__wagate.seenAndTyping(n)", to)
             await asyncio.sleep(typing_ms / 1000)
+        seen = self.deps.settings.send_seen and not typing_ms  # seenAndTyping marked it already
         return await self.page.evaluate(
-            "a => window.__wagate.sendText(a)", {"to": to, "text": text, "id": whatsapp_id}
+            "a => window.__wagate.sendText(a)", {"to": to, "text": text, "id": whatsapp_id, "seen": seen}
         )
 
     async def end(self, status: SessionStatus | None) -> None:

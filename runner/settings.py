@@ -46,6 +46,7 @@ class RunnerSettings:
     send_rate_per_s: float
     send_burst: int
     typing_ms: int
+    send_seen: bool  # mark the customer's messages read when replying
     reply_to_groups: bool
     reply_to_own: bool
     log_message_text: bool
@@ -77,6 +78,7 @@ class RunnerSettings:
             send_rate_per_s=_float(env, "SEND_RATE_PER_S", 1.0),
             send_burst=_int(env, "SEND_BURST", 10),
             typing_ms=_int(env, "TYPING_MS", 0),
+            send_seen=_bool(env, "SEND_SEEN", True),
             reply_to_groups=_bool(env, "REPLY_TO_GROUPS", False),
             reply_to_own=_bool(env, "REPLY_TO_OWN_MESSAGES", False),
             log_message_text=_bool(env, "LOG_MESSAGE_TEXT", False),

@@ -141,3 +141,43 @@ def test_two_runners_many_sessions_each_command_reaches_its_holder(
         wait_for(
             lambda c=customer: simulator.texts_received(c) == [f"for {c}"], what=f"delivery to {customer}"
         )
+
+
+def test_replying_marks_the_customers_message_read(simulator: Simulator, runners, user: ApiUser) -> None:
+    _session, phone = user.link(simulator)
+    customer = fresh_number("4917")
+    message_id = simulator.send(customer, phone, "Is the shop open?")
+    wait_for(lambda: "You said: Is the shop open?" in simulator.texts_received(customer), what="the reply")
+
+    def ack_of_customer_message() -> int:
+        logged = simulator.http.get("/control/messages").json()
+        return next(m["ack"] for m in logged if m["id"] == message_id)
+
+    wait_for(lambda: ack_of_customer_message() == 3, 10, what="blue ticks on the customer's message")
+
+
+def test_deleting_or_restarting_a_session_while_it_starts_leaves_nothing_behind(
+    stack, simulator: Simulator, runners, user: ApiUser
+) -> None:
+    """The user clicks Connect, then cancels (or clicks again) before the QR shows."""
+    deleted = user.create_session()
+    assert user.http.delete(f"/api/sessions/{deleted['id']}").status_code == 204
+    restarted = user.create_session()
+    assert user.http.post(f"/api/sessions/{restarted['id']}/restart").status_code == 202
+    ready = user.wait_status(restarted["id"], "qr_ready")
+    assert ready["qr_code"]
+    assert user.http.get(f"/api/sessions/{deleted['id']}").status_code == 404
+
+    def no_runner_holds_the_deleted_one() -> bool:
+        # Heartbeats report what each runner holds: only the restarted session, on one runner.
+        held = stack.sql(
+            "select coalesce(sum(active_sessions), 0) from whatsapp_web_runners where runner_id = any(%s)",
+            (runners.alive(),),
+        )[0][0]
+        owned = stack.sql(
+            "select count(*) from whatsapp_web_sessions where runner_id = any(%s)", (runners.alive(),)
+        )[0][0]
+        return held == owned
+
+    wait_for(no_runner_holds_the_deleted_one, 20, what="the deleted session's page closed")
+    assert user.http.delete(f"/api/sessions/{restarted['id']}").status_code == 204

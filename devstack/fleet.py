@@ -22,7 +22,10 @@ def api_spec(port: int, env: dict[str, str], log_path: Path) -> ProcessSpec:
         argv=[
             sys.executable,
             "-c",
-            "import sys; from chalice.cli import main; sys.exit(main())",
+            # Nagle off: chalice local writes headers and body apart, and with keep-alive each
+            # response then waited for the client's delayed ACK (+40 ms a request; bench/README.md)
+            "import socketserver, sys; socketserver.StreamRequestHandler.disable_nagle_algorithm = True;"
+            " from chalice.cli import main; sys.exit(main())",
             "local",
             "--host",
             "127.0.0.1",

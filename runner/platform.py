@@ -31,6 +31,7 @@ PROTECTION_MINUTES = 60  # renewed at half-time while sessions are held
 class PlatformReporter:
     def __init__(self, env: Mapping[str, str], *, endpoint_url: str | None = None) -> None:
         self.stage = env.get("WAGATE_STAGE") or "local"
+        self.namespace = env.get("WAGATE_METRICS_NAMESPACE") or METRICS_NAMESPACE
         self.metrics_enabled = (env.get("WAGATE_METRICS") or "1").strip().lower() not in (
             "0",
             "false",
@@ -66,7 +67,7 @@ class PlatformReporter:
         try:
             await asyncio.to_thread(
                 self._cloudwatch.put_metric_data,
-                Namespace=METRICS_NAMESPACE,
+                Namespace=self.namespace,
                 MetricData=[
                     {
                         "MetricName": SESSIONS_METRIC,

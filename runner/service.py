@@ -93,6 +93,7 @@ class Runner:
         log.info("runner started", extra={**self.log_extra, "capacity": self.settings.capacity})
         self._tasks = [
             asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
+            asyncio.create_task(self._heartbeat_file_loop(), name="heartbeat-file"),
             asyncio.create_task(self._lease_loop(), name="leases"),
             asyncio.create_task(self._own_queue_loop(), name="own-queue"),
             asyncio.create_task(self._start_queue_loop(), name="start-queue"),
@@ -150,11 +151,16 @@ class Runner:
         log.info("runner stopped", extra=self.log_extra)
 
     # ------------------------------------------------------------------ loops
+    async def _heartbeat_file_loop(self) -> None:
+        """The file says this process is alive and its loop turning (the container health check):
+        touched on its own schedule, also while the database is away (the runner rides that out)."""
+        async for _ in poll(self.settings.heartbeat_interval_s):
+            self._touch_heartbeat()
+
     async def _heartbeat_loop(self) -> None:
         async for _ in poll(self.settings.heartbeat_interval_s):
             try:
                 await self.repo.heartbeat(self.settings.runner_id, len(self.sessions))
-                self._touch_heartbeat()
             except WagateError as exc:
                 log.warning("heartbeat failed", extra={**self.log_extra, "error": str(exc)})
             await self.platform.report(len(self.sessions))

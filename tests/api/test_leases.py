@@ -202,3 +202,34 @@ def test_runners_register_and_heartbeat(stack, store) -> None:
     assert store.rpc("heartbeat_runner", {"p_runner_id": runner_id, "p_active_sessions": 2}) is True
     assert store.rpc("heartbeat_runner", {"p_runner_id": "nobody", "p_active_sessions": 2}) is False
     stack.sql("delete from public.whatsapp_web_runners where runner_id = %s", (runner_id,))
+
+
+def test_marking_a_message_sent_never_moves_its_ack_back(stack, store, new_session) -> None:
+    """The page may report delivered (2) or read (3) before the runner records `sent` (ack 1)."""
+    session_id = new_session(runner_id="runner-ack", epoch=4)
+    message_id = str(uuid.uuid4())
+    stack.sql(
+        "insert into public.whatsapp_web_messages (id, session_id, chatbot_id, message_id, from_number,"
+        " to_number, direction, content, status, ack) values (%s, %s, %s, %s, '1555', '4917', 'outbound',"
+        " 'hi', 'queued', 3)",
+        (message_id, session_id, str(uuid.uuid4()), f"3EB0{uuid.uuid4().hex[:16]}"),
+    )
+
+    def update(status: str, ack: int) -> bool:
+        return store.rpc(
+            "runner_update_message",
+            {
+                "p_message_id": message_id,
+                "p_runner_id": "runner-ack",
+                "p_epoch": 4,
+                "p_status": status,
+                "p_ack": ack,
+            },
+        )
+
+    assert update("sent", 1) is True
+    assert stack.sql("select status, ack from whatsapp_web_messages where id = %s", (message_id,)) == [
+        ("sent", 3)
+    ]
+    assert update("failed", -1) is True  # an error ack still wins
+    assert stack.sql("select ack from whatsapp_web_messages where id = %s", (message_id,)) == [(-1,)]

@@ -93,7 +93,8 @@ class ChatSequencer:
 class ConversationPipeline:
     def __init__(self, session: WhatsAppSession) -> None:
         self.session = session
-        self.sequencer = ChatSequencer()
+        self.sequencer = ChatSequencer()  # answering and sending, in order per chat
+        self.intake = ChatSequencer()  # storing inbound messages, in order per chat, chats in parallel
         self._pending: set[str] = set()  # rows with a job queued or running: never submitted twice
         self._ack_writes: set[asyncio.Task] = set()
         self._ack_slots = asyncio.Semaphore(ACK_WRITERS)
@@ -138,14 +139,29 @@ class ConversationPipeline:
                 f"unsupported message type: {message['type']}",
             )
             row["content"] = row["content"] or f"[{message['type']}]"
+        notify_name = message.get("notifyName")
+        self.intake.submit(customer, lambda: self._take_in(customer, row, notify_name))
+
+    async def _take_in(self, customer: str, row: dict, notify_name: str | None) -> None:
+        session = self.session
         stored = await self._store_inbound(row)
         if stored is None:
             log.info("inbound duplicate ignored", extra={"session_id": session.id})
             return
         log.info("message.received", extra={"session_id": session.id, "message_row": stored["id"]})
         if stored["status"] == MessageStatus.RECEIVED:
-            stored["_notify_name"] = message.get("notifyName")
+            stored["_notify_name"] = notify_name
             self._submit(customer, stored["id"], lambda: self.answer(stored))
+
+    async def drain(self, timeout_s: float) -> None:
+        """Store what has arrived, then finish the replies in flight (graceful shutdown)."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        await self.intake.drain(timeout_s)
+        await self.sequencer.drain(max(0.1, deadline - asyncio.get_running_loop().time()))
+
+    def cancel(self) -> None:
+        self.intake.cancel()
+        self.sequencer.cancel()
 
     async def _store_inbound(self, row: dict) -> dict | None:
         """Insert once; while the database is down, keep trying: WhatsApp will not deliver this

@@ -351,12 +351,12 @@ class WhatsAppSession:
             return
         self._closed = True
         if drain_s:
-            await self.pipeline.sequencer.drain(drain_s)
+            await self.pipeline.drain(drain_s)
         strategy = self.deps.checkpoints.strategy
         if checkpoint and not strategy.capture_after_close:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.checkpoint(), timeout=max(5.0, drain_s))
-        self.pipeline.sequencer.cancel()
+        self.pipeline.cancel()
         current = asyncio.current_task()
         for task in self._tasks:
             if task is not current:

@@ -111,5 +111,9 @@ def faults(simulator: Simulator) -> Iterator[Simulator]:
 
 
 @pytest.fixture
-def user(stack: StackHandle) -> ApiUser:
-    return ApiUser(stack)
+def user(stack: StackHandle) -> Iterator[ApiUser]:
+    """A dashboard user; the sessions it leaves are deleted afterwards, as a user would, so the
+    shared runners hold only the sessions of the test at hand."""
+    api_user = ApiUser(stack)
+    yield api_user
+    api_user.delete_all_sessions()

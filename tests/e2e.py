@@ -93,6 +93,16 @@ class ApiUser:
         assert response.status_code == 201, response.text
         return response.json()
 
+    def delete_all_sessions(self) -> None:
+        try:
+            listed = self.http.get("/api/sessions")
+            body = listed.json() if listed.status_code == 200 else {}
+            rows = body.get("sessions", []) if isinstance(body, dict) else body
+            for row in rows:
+                self.http.delete(f"/api/sessions/{row['id']}")
+        except httpx.HTTPError:
+            pass  # the stack of a test that took it down
+
     def session(self, session_id: str) -> dict:
         response = self.http.get(f"/api/sessions/{session_id}")
         assert response.status_code == 200, response.text

@@ -8,6 +8,7 @@ start queue, so a second fleet alive at the same time would claim other tests' s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -24,21 +25,28 @@ from devstack.testing import StackHandle
 from tests.e2e import ApiUser, Fleet, Simulator
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[StackHandle]:
-    # Not under pytest's tmp dir: pytest resets its folder to 0700, and Postgres runs as its own
-    # system user when the tests run as root.
-    state_dir = Path(tempfile.mkdtemp(prefix="wagate-stack-"))
+@contextlib.contextmanager
+def throwaway_stack(prefix: str) -> Iterator[StackHandle]:
+    """A whole local stack in a state directory of its own, removed afterwards (kept, with its
+    logs, when WAGATE_KEEP_STATE is set). Not under pytest's tmp dir: pytest resets its folder to
+    0700, and Postgres runs as its own system user when the tests run as root."""
+    state_dir = Path(tempfile.mkdtemp(prefix=prefix))
     handle = StackHandle(state_dir)
     try:
         handle.start()
         yield handle
     finally:
         handle.stop()
-        if os.environ.get("WAGATE_KEEP_STATE"):  # for debugging: logs stay in state_dir/logs
+        if os.environ.get("WAGATE_KEEP_STATE"):
             print(f"\nstack state kept in {state_dir}")
         else:
             shutil.rmtree(state_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[StackHandle]:
+    with throwaway_stack("wagate-stack-") as handle:
+        yield handle
 
 
 @pytest.fixture

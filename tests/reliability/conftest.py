@@ -9,10 +9,7 @@ scope) instead of the session's shared one. The shared fixtures `user`, `bot` an
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +17,7 @@ from devstack import fleet
 from devstack.process import ProcessGroup, Running
 from devstack.stack import free_port
 from devstack.testing import StackHandle
+from tests.conftest import throwaway_stack
 from tests.e2e import ApiUser, Simulator
 from tests.reliability.chromium import debug_wrapper
 
@@ -38,15 +36,8 @@ RUNNER_SETTINGS = {
 
 @pytest.fixture(scope="package")
 def stack() -> Iterator[StackHandle]:
-    # Not under pytest's tmp dir (see tests/conftest.py `stack`).
-    state_dir = Path(tempfile.mkdtemp(prefix="wagate-reliability-"))
-    handle = StackHandle(state_dir)
-    try:
-        handle.start()
+    with throwaway_stack("wagate-reliability-") as handle:
         yield handle
-    finally:
-        handle.stop()
-        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="package")

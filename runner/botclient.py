@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from runner.backoff import compute_backoff
+from wagate.backoff import compute_backoff
 from wagate.status import MAX_TEXT_LENGTH
 
 MAX_REPLY_MESSAGES = 10  # per customer message, after splitting (10 x 65,536 characters)

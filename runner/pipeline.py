@@ -10,9 +10,9 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from runner.backoff import compute_backoff
 from runner.botclient import BotError, BotRequest
 from runner.repository import StoreUnavailable
+from wagate.backoff import compute_backoff
 from wagate.errors import StoreError
 from wagate.status import Direction, MessageStatus
 

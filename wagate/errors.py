@@ -87,5 +87,9 @@ class StoreError(DependencyError):
         self.pg_code = pg_code
 
 
+class StoreUnavailable(StoreError):
+    """The database did not answer within the outage window (it is down, not refusing)."""
+
+
 class QueueError(DependencyError):
     code = "queue_unavailable"

@@ -15,14 +15,21 @@ same requests with the pure functions in this module.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
+import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from wagate.errors import StoreError
+from wagate.backoff import compute_backoff
+from wagate.errors import StoreError, StoreUnavailable
+
+log = logging.getLogger("wagate.store")
 
 SESSIONS = "whatsapp_web_sessions"
 MESSAGES = "whatsapp_web_messages"
@@ -30,6 +37,8 @@ RUNNERS = "whatsapp_web_runners"
 
 Row = dict[str, Any]
 Where = Mapping[str, str]
+# PostgREST or Postgres restarting, or a gateway not reaching PostgREST: the request was not applied.
+UNAVAILABLE = {502, 503, 504}
 
 
 # ---------------------------------------------------------------- filter expressions
@@ -279,7 +288,9 @@ class Store:
 
 
 class AsyncStore:
-    """The asyncio twin of `Store`, for the runners."""
+    """The asyncio twin of `Store`, for the runners, which outlive database outages: a request that
+    could not be applied (transport error, 502-504: PostgREST or Postgres restarting) is retried
+    with backoff for up to `outage_s`, then StoreUnavailable; another 5xx `attempts` times."""
 
     def __init__(
         self,
@@ -289,12 +300,18 @@ class AsyncStore:
         timeout_s: float = 10.0,
         schema: str = "public",
         transport: httpx.AsyncBaseTransport | None = None,
+        outage_s: float = 0.0,
+        attempts: int = 1,
+        max_connections: int = 50,
     ) -> None:
+        self.outage_s = outage_s
+        self.attempts = attempts
         self._client = httpx.AsyncClient(
             base_url=rest_url.rstrip("/"),
             headers=_headers(service_role_key, schema),
             timeout=timeout_s,
             transport=transport,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
         )
 
     @classmethod
@@ -311,17 +328,37 @@ class AsyncStore:
         await self.aclose()
 
     async def _send(self, request: _Request) -> Any:
-        try:
-            response = await self._client.request(
-                request.method,
-                request.path,
-                params=request.params,
-                headers=request.headers,
-                content=request.content(),
-            )
-        except httpx.HTTPError as exc:
-            raise StoreError(f"{request.method} {request.path}: {exc.__class__.__name__}: {exc}") from exc
-        return _decode(request, response)
+        deadline = time.monotonic() + self.outage_s
+        for attempt in itertools.count(1):
+            try:
+                response = await self._client.request(
+                    request.method,
+                    request.path,
+                    params=request.params,
+                    headers=request.headers,
+                    content=request.content(),
+                )
+            except httpx.TransportError as exc:
+                name = f"{request.method} {request.path}"
+                last: StoreError = StoreError(f"{name}: {exc.__class__.__name__}: {exc}")
+                unavailable = True
+            else:
+                if response.status_code < 500:
+                    return _decode(request, response)
+                last = _error_from_response(request, response)
+                unavailable = response.status_code in UNAVAILABLE
+            delay = compute_backoff(attempt, base_s=0.2, max_s=2.0)
+            if unavailable and time.monotonic() + delay < deadline:
+                if attempt == 1:
+                    log.warning("database unavailable; retrying", extra={"error": str(last)[:200]})
+            elif attempt >= self.attempts:
+                break
+            await asyncio.sleep(delay)
+        if unavailable and self.outage_s:
+            raise StoreUnavailable(
+                f"database unreachable for {self.outage_s:.0f} s: {last}", status_code=last.status_code
+            ) from last
+        raise last
 
     async def select(
         self,

@@ -7,12 +7,12 @@ import random
 
 import pytest
 
-from runner.backoff import compute_backoff
 from runner.botclient import BotError, parse_replies, split_text
 from runner.pipeline import new_whatsapp_id, skip_reason
 from runner.qr import render_qr_png
 from runner.ratelimit import TokenBucket
 from tests.e2e import decode_qr_png
+from wagate.backoff import compute_backoff
 
 
 def test_backoff_grows_exponentially_and_is_capped() -> None:

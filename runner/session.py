@@ -325,9 +325,13 @@ class WhatsAppSession:
             with contextlib.suppress(PlaywrightError):
                 await self.page.evaluate("n => window.__wagate.seenAndTyping(n)", to)
             await asyncio.sleep(typing_ms / 1000)
-        seen = self.deps.settings.send_seen and not typing_ms  # seenAndTyping marked it already
+        settings = self.deps.settings
+        signals = {  # seenAndTyping above has shown both already when TYPING_MS > 0
+            "seen": settings.send_seen and not typing_ms,
+            "typing": settings.send_typing and not typing_ms,
+        }
         return await self.page.evaluate(
-            "a => window.__wagate.sendText(a)", {"to": to, "text": text, "id": whatsapp_id, "seen": seen}
+            "a => window.__wagate.sendText(a)", {"to": to, "text": text, "id": whatsapp_id, **signals}
         )
 
     async def end(self, status: SessionStatus | None) -> None:

@@ -47,6 +47,7 @@ class RunnerSettings:
     send_burst: int
     typing_ms: int
     send_seen: bool  # mark the customer's messages read when replying
+    send_typing: bool  # show "typing…" before each reply
     reply_to_groups: bool
     reply_to_own: bool
     log_message_text: bool
@@ -79,6 +80,7 @@ class RunnerSettings:
             send_burst=_int(env, "SEND_BURST", 10),
             typing_ms=_int(env, "TYPING_MS", 0),
             send_seen=_bool(env, "SEND_SEEN", True),
+            send_typing=_bool(env, "SEND_TYPING", True),
             reply_to_groups=_bool(env, "REPLY_TO_GROUPS", False),
             reply_to_own=_bool(env, "REPLY_TO_OWN_MESSAGES", False),
             log_message_text=_bool(env, "LOG_MESSAGE_TEXT", False),

@@ -140,13 +140,16 @@
 
   const api = {
     version: BRIDGE_VERSION,
-    async sendText({ to, text, id, seen }) {
+    async sendText({ to, text, id, seen, typing }) {
       const wid = store.WidFactory.createWid(to.includes("@") ? to : `${to}@c.us`);
       const found = await store.FindChat.findOrCreateLatestChat(wid);
       const chat = found && found.chat ? found.chat : found;
-      // Blue ticks on what the customer wrote, as a person answering would (whatsapp-web.js's
-      // sendSeen default); not awaited, so it never delays the reply.
+      // Blue ticks on what the customer wrote and "typing…" before the answer, as a person would
+      // (what the maintained clients do against bans); not awaited, so they never delay the reply.
       if (seen && store.Seen.sendSeen) Promise.resolve(store.Seen.sendSeen({ chat })).catch(() => {});
+      if (typing && store.ChatState.sendChatStateComposing) {
+        Promise.resolve(store.ChatState.sendChatStateComposing(wid)).catch(() => {});
+      }
       const MsgKey = store.MsgKey.default || store.MsgKey;
       const from = store.MeUser.getMaybeMePnUser ? store.MeUser.getMaybeMePnUser() : store.MeUser.getMeUser();
       const key = new MsgKey({ from, to: chat.id, id: id || (await MsgKey.newId()), selfDir: "out" });

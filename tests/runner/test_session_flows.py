@@ -143,7 +143,9 @@ def test_two_runners_many_sessions_each_command_reaches_its_holder(
         )
 
 
-def test_replying_marks_the_customers_message_read(simulator: Simulator, runners, user: ApiUser) -> None:
+def test_replying_marks_the_customers_message_read_after_showing_typing(
+    simulator: Simulator, runners, user: ApiUser
+) -> None:
     _session, phone = user.link(simulator)
     customer = fresh_number("4917")
     message_id = simulator.send(customer, phone, "Is the shop open?")
@@ -154,6 +156,8 @@ def test_replying_marks_the_customers_message_read(simulator: Simulator, runners
         return next(m["ack"] for m in logged if m["id"] == message_id)
 
     wait_for(lambda: ack_of_customer_message() == 3, 10, what="blue ticks on the customer's message")
+    presence = simulator.http.get("/control/presence", params={"number": customer}).json()
+    assert [(p["from"], p["state"]) for p in presence] == [(phone, "composing")], "typing… shown first"
 
 
 def test_deleting_or_restarting_a_session_while_it_starts_leaves_nothing_behind(

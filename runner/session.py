@@ -290,6 +290,14 @@ class WhatsAppSession:
             return False
         async with self._checkpoint_lock:
             try:
+                # Only while this runner still holds the session (the epoch-keyed object is the
+                # second fence: a late write could never replace a newer owner's checkpoint).
+                settings = self.deps.settings
+                if not await self.deps.repo.renew_lease(
+                    self.id, settings.runner_id, self.epoch, settings.lease_ttl_s
+                ):
+                    log.warning("lease lost; checkpoint skipped", extra=self.log_extra)
+                    return False
                 size = await self.deps.checkpoints.save(self.id, self.epoch, self.context)
             except asyncio.CancelledError:
                 raise

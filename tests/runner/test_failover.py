@@ -172,43 +172,44 @@ def test_a_runner_killed_while_restoring_leaves_the_session_to_a_third(
     assert_each_answered_once(stack, simulator, session["id"], customer, ["still there?"])
 
 
-@pytest.mark.parametrize("damage", ["missing", "corrupted", "other key"])
-def test_an_unusable_checkpoint_asks_for_a_new_qr_with_the_reason(
-    damage: str, stack: StackHandle, simulator: Simulator, fleet: Fleet, user: ApiUser
+def test_unusable_checkpoints_ask_for_a_new_qr_with_the_reason(
+    stack: StackHandle, simulator: Simulator, fleet: Fleet, user: ApiUser
 ) -> None:
-    session, _phone = link_with_checkpoint(user, simulator, stack)
-    s3, bucket = stack.s3(), stack.env["WAGATE_CHECKPOINT_BUCKET"]
-    holder = fleet.holder(session["id"])
-    fleet.kill(holder)  # no checkpoint on the way out: the damaged one is what the next owner finds
-    (key,) = checkpoint_keys(stack, session["id"])
-    blob = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    if damage == "missing":
-        s3.delete_object(Bucket=bucket, Key=key)
-    elif damage == "corrupted":
-        s3.put_object(Bucket=bucket, Key=key, Body=blob[:-40] + bytes(40))
-    else:
-        from runner.checkpoint import Sealer
+    """Missing, corrupted, sealed with another key: each session shows a QR and says why."""
+    from runner.checkpoint import Sealer
 
-        other = Sealer(static_key=bytes(range(32)))
-        epoch = int(key.rsplit("-", 1)[1].split(".")[0])
-        s3.put_object(
-            Bucket=bucket,
-            Key=object_key(session["id"], epoch),
-            Body=other.seal(b"{}", session_id=session["id"], epoch=epoch, strategy="context"),
-        )
-    expected = {
+    damages = ["missing", "corrupted", "other key"]
+    sessions = {damage: link_with_checkpoint(user, simulator, stack)[0] for damage in damages}
+    for runner_id in fleet.alive():  # no checkpoint on the way out: the damaged ones are what's found
+        fleet.kill(runner_id)
+    s3, bucket = stack.s3(), stack.env["WAGATE_CHECKPOINT_BUCKET"]
+    for damage, session in sessions.items():
+        (key,) = checkpoint_keys(stack, session["id"])
+        blob = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        if damage == "missing":
+            s3.delete_object(Bucket=bucket, Key=key)
+        elif damage == "corrupted":
+            s3.put_object(Bucket=bucket, Key=key, Body=blob[:-40] + bytes(40))
+        else:
+            epoch = int(key.rsplit("-", 1)[1].split(".")[0])
+            other = Sealer(static_key=bytes(range(32)))
+            sealed = other.seal(b"{}", session_id=session["id"], epoch=epoch, strategy="context")
+            s3.put_object(Bucket=bucket, Key=object_key(session["id"], epoch), Body=sealed)
+    fleet.top_up()
+    reasons = {
         "missing": "no saved login was found",
         "corrupted": "corrupted",
         "other key": "encrypted with another key",
-    }[damage]
-    ready = user.wait_status(session["id"], "qr_ready", timeout_s=45)
-    assert expected in (ready["last_error"] or ""), ready
-    assert "scan a new QR code" in ready["last_error"]
-    # It stays there (no crash loop): the session keeps its QR and its runner.
+    }
+    for damage, session in sessions.items():
+        ready = user.wait_status(session["id"], "qr_ready", timeout_s=45)
+        assert reasons[damage] in (ready["last_error"] or ""), ready
+        assert "scan a new QR code" in ready["last_error"]
+    # They stay there (no crash loop): each keeps its QR and a live runner.
     time.sleep(3)
-    row = session_row(stack, session["id"])
-    assert (row["status"], row["runner_id"]) == ("qr_ready", fleet.holder(session["id"]))
-    assert row["runner_id"] in fleet.alive()
+    for session in sessions.values():
+        row = session_row(stack, session["id"])
+        assert row["status"] == "qr_ready" and row["runner_id"] in fleet.alive(), row
 
 
 def test_deleting_a_session_erases_its_checkpoints(

@@ -11,7 +11,7 @@ import importlib
 import signal
 import sys
 
-from bench.harness import finish, log, new_result, wait_quiet
+from bench.harness import RESULTS_DIR, finish, log, new_result, wait_quiet
 
 BENCHMARKS = ("memory", "latency", "startup", "api")
 LONG_RUNS = ("soak",)  # not part of `all`: minutes to half an hour
@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"benchmark {name} failed: {type(exc).__name__}: {exc}")
             result = new_result(name, {"sessions": args.sessions, "messages": args.messages})
             result["error"] = f"{type(exc).__name__}: {exc}"
+            # a failed run never replaces the last good figures
+            finish(result, args.json or str(RESULTS_DIR / f"{name}.failed.json"))
+            continue
         finish(result, args.json)
     return 1 if failures else 0
 

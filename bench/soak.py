@@ -10,6 +10,7 @@ issue's 50 sessions for 30 minutes; the defaults are a short version of it."""
 from __future__ import annotations
 
 import collections
+import os
 import random
 import signal
 import statistics
@@ -27,6 +28,7 @@ RUNNER_ENV = {
     "BOT_TIMEOUT_S": "5",
     "BOT_ATTEMPTS": "3",
     "CHECKPOINT_INTERVAL_S": "30",
+    "LOG_LEVEL": os.environ.get("SOAK_LOG_LEVEL", "WARNING"),
 }
 FAULTS = (
     "runner_sigkill",
@@ -170,7 +172,7 @@ def run(args) -> dict:
         "faults": list(FAULTS),
     }
     result = new_result("soak", inputs)
-    with BenchEnv() as env:
+    with BenchEnv(keep_state=bool(os.environ.get("WAGATE_KEEP_STATE"))) as env:
         for _ in range(2):
             env.start_runner(**RUNNER_ENV)
         dashboard = Dashboard(env.stack)

@@ -17,7 +17,7 @@ from runner.browser import BrowserOwner
 from runner.checkpoint import CheckpointBucket, Checkpoints, ContextStrategy, ProfileStrategy, Sealer
 from runner.platform import PlatformReporter
 from runner.queues import ReceivedCommand, RunnerQueues
-from runner.repository import RunnerRepository
+from runner.repository import LeaseLost, RunnerRepository
 from runner.session import SessionDeps, WhatsAppSession
 from runner.settings import RunnerSettings
 from wagate.commands import Command, CommandType
@@ -35,6 +35,7 @@ RELEASED_LIVE = {
     SessionStatus.CONNECTED,
 }
 REOPEN_WINDOW_S = 300.0
+ADOPT_CONCURRENCY = 5  # adopted sessions opened at once (each is a page load and a restore)
 REOPEN_LIMIT = 3
 
 
@@ -215,14 +216,28 @@ class Runner:
                     rows = await self.repo.claim_orphaned(
                         self.settings.runner_id, self.free_slots, self.settings.lease_ttl_s
                     )
-                    for row in rows:
-                        log.info(
-                            "adopting orphaned session", extra={**self.log_extra, "session_id": row["id"]}
-                        )
-                        await self._open_session(row)
+                    await self._adopt(rows)
                 await self._reap_dead_runners()
             except WagateError as exc:
                 log.warning("orphan scan failed", extra={**self.log_extra, "error": str(exc)})
+
+    async def _adopt(self, rows: list[dict]) -> None:
+        """Open the sessions claimed from a dead runner, a few at a time: a runner that dies with
+        50 sessions should not leave the last one waiting for the other 49 to open."""
+        slots = asyncio.Semaphore(ADOPT_CONCURRENCY)
+
+        async def adopt(row: dict) -> None:
+            async with slots:
+                log.info("adopting orphaned session", extra={**self.log_extra, "session_id": row["id"]})
+                await self._open_session(row)
+
+        results = await asyncio.gather(*(adopt(row) for row in rows), return_exceptions=True)
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, Exception):
+                log.warning(
+                    "adopting failed",
+                    extra={**self.log_extra, "session_id": row["id"], "error": str(result)[:200]},
+                )
 
     async def _reap_dead_runners(self) -> None:
         for dead in await self.repo.stale_runners(older_than_s=max(30, self.settings.lease_ttl_s * 4)):
@@ -342,6 +357,10 @@ class Runner:
         self.sessions[session.id] = session
         try:
             await session.start()
+        except LeaseLost:  # another runner took it meanwhile: it is theirs, not failed
+            log.info("session taken over while opening", extra=session.log_extra)
+            session.lease_lost = True
+            await session.close(release=False)
         except WagateError:
             raise
         except Exception as exc:

@@ -109,7 +109,8 @@ class WhatsAppSession:
         self.page.on("crash", lambda _p: self.events.put_nowait({"type": "page_crashed"}))
         self.page.on("close", lambda _p: self.events.put_nowait({"type": "page_closed"}))
         self.page.on("framenavigated", self._on_navigated)
-        self._tasks.append(asyncio.create_task(self._consume_events(), name=f"events-{self.id}"))
+        self._consumer = asyncio.create_task(self._consume_events(), name=f"events-{self.id}")
+        self._tasks.append(self._consumer)
         self._tasks.append(asyncio.create_task(self._load_watchdog(), name=f"watchdog-{self.id}"))
         await self.page.goto(
             self.deps.settings.wa_web_url,
@@ -137,7 +138,7 @@ class WhatsAppSession:
             )
 
     async def _consume_events(self) -> None:
-        while not self._closed:
+        while True:  # until close() cancels it, after the page has stopped delivering
             event = await self.events.get()
             try:
                 await self._handle(event)
@@ -253,6 +254,7 @@ class WhatsAppSession:
         if self.restored_epoch is not None:
             log.info("checkpoint.restored", extra={**self.log_extra, "from_epoch": self.restored_epoch})
         self._tasks.append(asyncio.create_task(self._checkpoint_loop(), name=f"checkpoint-{self.id}"))
+        self._tasks.append(asyncio.create_task(self._sweep_loop(), name=f"sweep-{self.id}"))
         resumed = await self.pipeline.resume_unfinished()
         if resumed:
             log.info("resumed unfinished messages", extra={**self.log_extra, "count": resumed})
@@ -275,7 +277,31 @@ class WhatsAppSession:
             await self.set_status(SessionStatus.FAILED, last_error=reason, qr_code=None, qr_expires_at=None)
         await self.close()
 
+    async def _store_delivered(self, timeout_s: float) -> None:
+        consumer = getattr(self, "_consumer", None)
+        if consumer is not None and consumer is not asyncio.current_task():
+            consumer.cancel()
+        while not self.events.empty():
+            event = self.events.get_nowait()
+            if event.get("type") == "message":
+                with contextlib.suppress(Exception):
+                    await self.pipeline.on_inbound(event["message"])
+        with contextlib.suppress(Exception):
+            await self.pipeline.intake.drain(timeout_s)
+
     # ------------------------------------------------------------------ checkpoints
+    async def _sweep_loop(self) -> None:
+        """Every SWEEP_INTERVAL_S: finish what no job of this runner is working on (an inbound
+        message stored by a runner that lost the session meanwhile, a send whose command was lost)."""
+        while not self._closed:
+            await asyncio.sleep(self.deps.settings.sweep_interval_s)
+            try:
+                await self.pipeline.resume_unfinished()
+            except LeaseLost:
+                raise
+            except Exception as exc:
+                log.warning("sweep failed", extra={**self.log_extra, "error": str(exc)[:200]})
+
     async def _checkpoint_loop(self) -> None:
         """Right after login (once the page has stored it), then every CHECKPOINT_INTERVAL_S."""
         await asyncio.sleep(self.deps.checkpoints.strategy.settle_s)
@@ -364,6 +390,12 @@ class WhatsAppSession:
         self._closed = True
         if drain_s:
             await self.pipeline.drain(drain_s)
+        # Stop WhatsApp delivering to this page, then store what it delivered already: the page has
+        # confirmed those messages, so WhatsApp will not send them again (the next owner answers).
+        if self.page is not None and not self.page.is_closed():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.page.close(), 5)
+        await self._store_delivered(timeout_s=max(10.0, drain_s))
         strategy = self.deps.checkpoints.strategy
         if checkpoint and not strategy.capture_after_close:
             with contextlib.suppress(Exception):

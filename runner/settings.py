@@ -55,6 +55,7 @@ class RunnerSettings:
     shutdown_deadline_s: float
     checkpoint_strategy: str  # context | profile (see runner/checkpoint.py and the README)
     checkpoint_interval_s: float
+    sweep_interval_s: float  # how often a session finishes work no job holds
     profile_root: Path
 
     @classmethod
@@ -88,6 +89,7 @@ class RunnerSettings:
             shutdown_deadline_s=_float(env, "SHUTDOWN_DEADLINE_S", 100.0),
             checkpoint_strategy=_strategy(env.get("CHECKPOINT_STRATEGY") or "context"),
             checkpoint_interval_s=_float(env, "CHECKPOINT_INTERVAL_S", 60.0),
+            sweep_interval_s=_float(env, "SWEEP_INTERVAL_S", 30.0),
             profile_root=Path(env.get("RUNNER_PROFILE_DIR") or f"/tmp/wagate-profiles-{runner_id}"),
         )
 

@@ -272,7 +272,10 @@ class ConversationPipeline:
     def record_ack(self, whatsapp_id: str, ack: int) -> None:
         """Store a delivery/read ack beside the event path: a busy session gets two or three per
         message sent, and writing them in line would hold up its inbound messages. The stored
-        ack only ever rises (`update_ack`), so the order of these writes does not matter."""
+        ack only ever rises (`update_ack`), so the order of these writes does not matter. Acks up to
+        1 (sent) are not written: marking the message `sent` stores that already."""
+        if ack <= 1:
+            return
         task = asyncio.get_running_loop().create_task(self._store_ack(whatsapp_id, ack))
         self._ack_writes.add(task)
         task.add_done_callback(self._ack_writes.discard)

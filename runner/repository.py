@@ -72,6 +72,19 @@ class RunnerRepository:
             )
         )
 
+    async def renew_leases(self, runner_id: str, held: dict[str, int], ttl_s: int) -> set[str]:
+        """Renew all of `held` (session id -> epoch) at once; the ids still held."""
+        if not held:
+            return set()
+        rows = await self.rpc(
+            "renew_leases",
+            p_runner_id=runner_id,
+            p_session_ids=list(held),
+            p_epochs=list(held.values()),
+            p_ttl_seconds=ttl_s,
+        )
+        return {str(row) for row in rows or []}  # PostgREST answers a `setof uuid` as a list of strings
+
     async def release_session(self, session_id: str, runner_id: str, epoch: int) -> bool:
         return bool(
             await self.rpc("release_session", p_session_id=session_id, p_runner_id=runner_id, p_epoch=epoch)

@@ -54,6 +54,7 @@ class Runner:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._inflight: set[asyncio.Task] = set()
+        self._background: set[asyncio.Task] = set()
         self.repo = RunnerRepository(settings.common.rest_url, settings.common.service_role_key)
         self.queues = RunnerQueues(max_receives=settings.max_receives)
         self.queues.on_recreated = self._resume_all
@@ -167,19 +168,26 @@ class Runner:
             await self.platform.report(len(self.sessions))
 
     async def _lease_loop(self) -> None:
+        """All leases in one call per period; a session no longer held is let go in the background
+        (closing stores what its page delivered, which must not hold up the other renewals)."""
         async for _ in poll(max(1.0, self.settings.lease_ttl_s / 3)):
-            for session in list(self.sessions.values()):
-                try:
-                    held = await self.repo.renew_lease(
-                        session.id, self.settings.runner_id, session.epoch, self.settings.lease_ttl_s
-                    )
-                except WagateError as exc:
-                    log.warning("lease renewal failed", extra={**session.log_extra, "error": str(exc)})
-                    continue
-                if not held:
+            sessions = {s.id: s for s in self.sessions.values() if not s.lease_lost}
+            try:
+                held = await self.repo.renew_leases(
+                    self.settings.runner_id,
+                    {sid: s.epoch for sid, s in sessions.items()},
+                    self.settings.lease_ttl_s,
+                )
+            except WagateError as exc:
+                log.warning("lease renewal failed", extra={**self.log_extra, "error": str(exc)})
+                continue
+            for session_id, session in sessions.items():
+                if session_id not in held and self.sessions.get(session_id) is session:
                     log.warning("lease lost", extra=session.log_extra)
                     session.lease_lost = True
-                    await session.close(release=False)
+                    task = asyncio.create_task(session.close(release=False))
+                    self._background.add(task)
+                    task.add_done_callback(self._background.discard)
 
     async def _start_queue_loop(self) -> None:
         async for _ in poll(0):

@@ -233,3 +233,31 @@ def test_marking_a_message_sent_never_moves_its_ack_back(stack, store, new_sessi
     ]
     assert update("failed", -1) is True  # an error ack still wins
     assert stack.sql("select ack from whatsapp_web_messages where id = %s", (message_id,)) == [(-1,)]
+
+
+def test_renew_leases_renews_what_is_held_in_one_call(stack, store, new_session) -> None:
+    held = new_session(runner_id="runner-batch", epoch=2)
+    taken_over = new_session(runner_id="runner-batch", epoch=5)
+    stack.sql(
+        "update public.whatsapp_web_sessions set epoch = 6, runner_id = 'other' where id = %s", (taken_over,)
+    )
+    stack.sql(
+        "update public.whatsapp_web_sessions set lease_expires_at = now() - interval '1 minute'"
+        " where id = %s",
+        (held,),
+    )
+    renewed = store.rpc(
+        "renew_leases",
+        {
+            "p_runner_id": "runner-batch",
+            "p_session_ids": [held, taken_over],
+            "p_epochs": [2, 5],
+            "p_ttl_seconds": 30,
+        },
+    )
+    assert [str(row) for row in renewed] == [held]
+    ((expires_in_s,),) = stack.sql(
+        "select extract(epoch from lease_expires_at - now()) from public.whatsapp_web_sessions where id = %s",
+        (held,),
+    )
+    assert 25 < expires_in_s <= 30

@@ -208,9 +208,14 @@ class WhatsAppSession:
         if self._pairing_requested or self.page is None:
             return
         self._pairing_requested = True
-        code = await self.page.evaluate(
-            "p => window.__wagate.requestPairingCode(p)", self.row["pairing_phone"]
-        )
+        try:
+            code = await self.page.evaluate(
+                "p => window.__wagate.requestPairingCode(p)", self.row["pairing_phone"]
+            )
+        except PlaywrightError as exc:  # the page was not ready for it: the next QR or state retries
+            self._pairing_requested = False
+            log.warning("pairing code request failed", extra={**self.log_extra, "error": str(exc)[:200]})
+            return
         expires = datetime.now(UTC) + timedelta(seconds=QR_TTL_SECONDS * 3)
         await self.set_status(
             SessionStatus.QR_READY, pairing_code=str(code), qr_code=None, qr_expires_at=expires.isoformat()

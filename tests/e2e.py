@@ -144,7 +144,7 @@ RUNNER_SETTINGS = {
     "SEND_RATE_PER_S": "20",
     "BOT_TIMEOUT_S": "2",
     "BOT_ATTEMPTS": "2",
-    "WA_LOAD_TIMEOUT_S": "20",
+    "WA_LOAD_TIMEOUT_S": "45",
     "COMMAND_MAX_RECEIVES": "3",
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
@@ -78,8 +80,11 @@ def test_phone_unlinking_the_device_means_logged_out(simulator: Simulator, runne
     logged_out = user.wait_status(session["id"], "logged_out")
     assert "unlinked" in logged_out["last_error"]
     # No retry loop: the session stays logged out and no runner holds it.
-    rows = user.stack.sql("select runner_id from whatsapp_web_sessions where id = %s", (session["id"],))
-    assert rows == [(None,)]
+    held_by = "select runner_id from whatsapp_web_sessions where id = %s"
+    wait_for(lambda: user.stack.sql(held_by, (session["id"],)) == [(None,)], 15, what="the session released")
+    time.sleep(2)
+    assert user.stack.sql(held_by, (session["id"],)) == [(None,)]
+    assert user.session(session["id"])["status"] == "logged_out"
 
 
 def test_delete_erases_the_session_and_logs_out(simulator: Simulator, runners, user: ApiUser) -> None:

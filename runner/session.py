@@ -400,6 +400,7 @@ class WhatsAppSession:
         if self.page is not None and not self.page.is_closed():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.page.close(), 5)
+            await asyncio.sleep(0.2)  # events the page emitted just before closing reach the queue
         await self._store_delivered(timeout_s=max(10.0, drain_s))
         strategy = self.deps.checkpoints.strategy
         if checkpoint and not strategy.capture_after_close:

@@ -43,7 +43,7 @@ def assert_answered_once(
     customer: str,
     texts: list[str],
     *,
-    timeout_s: float = 60.0,
+    timeout_s: float = 120.0,
 ) -> None:
     """Each of `texts` stored once and answered once, in order, and the customer got each reply once."""
     expected = echo(texts)

@@ -64,7 +64,6 @@ class WhatsAppSession:
         self._on_lost = on_lost  # the page or browser went away under us: the runner reopens
         self.lease_lost = False
         self.restored_epoch: int | None = None  # the checkpoint this session was restored from
-        self._restore_problem: str | None = None
         self._checkpoint_lock = asyncio.Lock()
 
     @property
@@ -90,18 +89,19 @@ class WhatsAppSession:
         except CheckpointStorageError as exc:
             raise RuntimeError(f"cannot read the session's checkpoint: {exc}") from exc
         self.restored_epoch = restored.epoch
+        restore_problem = None
         if restored.problem:
-            self._restore_problem = (
+            restore_problem = (
                 f"the saved login could not be restored ({restored.problem}); scan a new QR code"
             )
             log.warning("checkpoint unusable", extra={**self.log_extra, "reason": restored.problem})
         elif restored.state is not None:
             log.info("checkpoint.restoring", extra={**self.log_extra, "from_epoch": restored.epoch})
         elif self._claimed_status == SessionStatus.CONNECTED:
-            self._restore_problem = "no saved login was found for this session; scan a new QR code"
+            restore_problem = "no saved login was found for this session; scan a new QR code"
             log.warning("checkpoint missing", extra=self.log_extra)
-        if self._restore_problem:
-            await self.set_status(last_error=self._restore_problem)
+        if restore_problem:
+            await self.set_status(last_error=restore_problem)
         self.context = await self.deps.checkpoints.strategy.open(self.id, restored.state)
         await self.context.expose_binding("__wagateEmit", self._on_emit)
         await self.context.add_init_script(BRIDGE_JS)
@@ -255,7 +255,6 @@ class WhatsAppSession:
             last_error=None,
         )
         self._ready.set()
-        self._restore_problem = None
         if self.restored_epoch is not None:
             log.info("checkpoint.restored", extra={**self.log_extra, "from_epoch": self.restored_epoch})
         self._tasks.append(asyncio.create_task(self._checkpoint_loop(), name=f"checkpoint-{self.id}"))

@@ -23,17 +23,8 @@ from runner.checkpoint import (
     object_key,
 )
 from tests.e2e import Simulator, fresh_number
+from tests.simulator.driver import QR_STRING_JS
 
-QR_STRING_JS = """
-async () => {
-  const info = await window.require('WAWebSignalStoreApi').waSignalStore.getRegistrationInfo();
-  const noise = await window.require('WAWebUserPrefsInfoStore').waNoiseInfo.get();
-  const b64 = window.require('WABase64').encodeB64;
-  return [window.require('WAWebConnModel').Conn.ref, b64(noise.staticKeyPair.pubKey),
-          b64(info.identityKeyPair.pubKey), window.require('WAWebUserPrefsMultiDevice').getADVSecretKey(),
-          window.require('WAWebCompanionRegClientUtils').DEVICE_PLATFORM].join(',');
-}
-"""
 NOISE_PRIVATE_KEY_JS = "() => JSON.parse(localStorage.getItem('WANoiseInfo')).privKey"
 STATE_JS = "() => window.require && window.require('WAWebSocketModel').Socket.state"
 

@@ -149,7 +149,8 @@ class ConversationPipeline:
             log.info("inbound duplicate ignored", extra={"session_id": session.id})
             return
         log.info("message.received", extra={"session_id": session.id, "message_row": stored["id"]})
-        if stored["status"] == MessageStatus.RECEIVED:
+        if stored["status"] == MessageStatus.RECEIVED and not session.delivery_stopped:
+            # (a page that is closing cannot send: the next owner answers it)
             stored["_notify_name"] = notify_name
             self._submit(customer, stored["id"], lambda: self.answer(stored))
 
@@ -165,14 +166,13 @@ class ConversationPipeline:
 
     async def _store_inbound(self, row: dict) -> dict | None:
         """Insert once; while the database is down, keep trying: WhatsApp will not deliver this
-        message again, so giving up would lose it (later events wait, which keeps their order)."""
+        message again, so giving up would lose it (later events wait, which keeps their order).
+        A closing session keeps trying too, until its close deadline cancels the job."""
         repo = self.session.deps.repo
         for attempt in itertools.count(1):
             try:
                 return await repo.insert_inbound(row)
             except StoreUnavailable:
-                if self.session._closed:
-                    raise
                 log.warning("inbound not stored yet; retrying", extra={"session_id": self.session.id})
                 await asyncio.sleep(compute_backoff(attempt, base_s=1.0, max_s=10.0))
         raise AssertionError("unreachable")
@@ -245,9 +245,13 @@ class ConversationPipeline:
             )
             return
         await session.limiter.take()
+        if session.delivery_stopped:
+            return  # the page is closing: the row stays queued for the next owner
         try:
             result = await session.send_text(row["to_number"], row["content"], row["message_id"])
         except Exception as exc:  # the page failed the send: recorded, not retried blindly
+            if session.delivery_stopped:
+                raise  # closed under the send: it stays queued, the next owner sends it (same id)
             await deps.repo.mark_message(
                 row["id"],
                 runner_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,6 +66,9 @@ class WhatsAppSession:
         self.lease_lost = False
         self.restored_epoch: int | None = None  # the checkpoint this session was restored from
         self._checkpoint_lock = asyncio.Lock()
+        self._reported: Counter[str] = Counter()  # message events received, per page document
+        self._report_arrived = asyncio.Event()
+        self.delivery_stopped = False  # the page no longer talks to WhatsApp (closing)
 
     @property
     def log_extra(self) -> dict:
@@ -119,6 +123,9 @@ class WhatsAppSession:
         )
 
     def _on_emit(self, _source: dict, payload: dict) -> None:
+        if payload.get("type") == "message" and payload.get("doc"):
+            self._reported[str(payload["doc"])] += 1
+            self._report_arrived.set()
         self.events.put_nowait(payload)
 
     def _on_navigated(self, frame) -> None:
@@ -154,6 +161,8 @@ class WhatsAppSession:
 
     async def _handle(self, event: dict) -> None:
         kind = event.get("type")
+        if self.delivery_stopped and kind not in ("message", "ack"):
+            return  # the page is closing: its connection going down is ours, not WhatsApp's
         if kind == "loaded":
             log.info("whatsapp web loaded", extra={**self.log_extra, "wa_version": event.get("version")})
         elif kind == "qr":
@@ -281,6 +290,37 @@ class WhatsAppSession:
             await self.set_status(SessionStatus.FAILED, last_error=reason, qr_code=None, qr_expires_at=None)
         await self.close()
 
+    async def _stop_delivery(self, wait_s: float = 5.0) -> None:
+        """Close the page's connection to WhatsApp for good, wait until every message the page
+        reported before that has reached this process, then close the page."""
+        self.delivery_stopped = True
+        page = self.page
+        if page is None or page.is_closed():
+            return
+        quiesced: dict | None = None
+        with contextlib.suppress(Exception):
+            quiesced = await asyncio.wait_for(
+                page.evaluate("() => window.__wagateQuiesce ? window.__wagateQuiesce() : null"), wait_s
+            )
+        if quiesced and quiesced.get("sockets"):
+            doc, reported = str(quiesced.get("doc")), int(quiesced.get("messages") or 0)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait_s):
+                    while self._reported[doc] < reported:
+                        self._report_arrived.clear()
+                        await self._report_arrived.wait()
+            if self._reported[doc] < reported:
+                log.warning(
+                    "messages the page reported did not arrive",
+                    extra={**self.log_extra, "missing": reported - self._reported[doc]},
+                )
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(page.close(), wait_s)
+        if not (quiesced and quiesced.get("sockets")):
+            # No socket of WhatsApp Web's seen by the bridge: events the page emitted just before
+            # closing reach the queue within this
+            await asyncio.sleep(0.2)
+
     async def _store_delivered(self, timeout_s: float) -> None:
         consumer = getattr(self, "_consumer", None)
         if consumer is not None and consumer is not asyncio.current_task():
@@ -396,10 +436,7 @@ class WhatsAppSession:
             await self.pipeline.drain(drain_s)
         # Stop WhatsApp delivering to this page, then store what it delivered already: the page has
         # confirmed those messages, so WhatsApp will not send them again (the next owner answers).
-        if self.page is not None and not self.page.is_closed():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.page.close(), 5)
-            await asyncio.sleep(0.2)  # events the page emitted just before closing reach the queue
+        await self._stop_delivery()
         await self._store_delivered(timeout_s=max(10.0, drain_s))
         strategy = self.deps.checkpoints.strategy
         if checkpoint and not strategy.capture_after_close:

@@ -6,13 +6,48 @@
   const BRIDGE_VERSION = "wagate-bridge/1";
   if (window.__wagate || window.top !== window) return;
 
+  // "message" events handed to the binding in this document, numbered (see __wagateQuiesce)
+  const doc = Math.random().toString(36).slice(2);
+  let messagesEmitted = 0;
   const emit = (type, data = {}) => {
     try {
-      return window.__wagateEmit({ type, ...data });
+      if (type !== "message") return window.__wagateEmit({ type, ...data });
+      const sent = window.__wagateEmit({ type, ...data, doc, seq: messagesEmitted + 1 });
+      messagesEmitted += 1;
+      return sent;
     } catch (err) {
       return undefined; // binding not ready (about:blank); nothing to report to
     }
   };
+
+  // The page's WebSockets, so the runner can stop WhatsApp delivering to a page it is about to
+  // close. WhatsApp takes a message as delivered once the page confirms it, and the page confirms
+  // as it stores it: every message reported before the sockets close must reach the runner; one
+  // still being handled then can no longer be confirmed and is delivered again to the next page.
+  // (Chromium's offline emulation is no substitute: it holds frames and sends them at close.)
+  const sockets = new Set();
+  let quiet = false;
+  const NativeWebSocket = window.WebSocket;
+  if (typeof NativeWebSocket === "function") {
+    window.WebSocket = class extends NativeWebSocket {
+      constructor(...args) {
+        if (quiet) throw new DOMException("the page is closing (wagate)", "NetworkError");
+        super(...args);
+        sockets.add(this);
+        this.addEventListener("close", () => sockets.delete(this));
+      }
+    };
+  }
+  // Close every socket for good; how many messages were reported, and how many sockets closed.
+  Object.defineProperty(window, "__wagateQuiesce", {
+    value: () => {
+      quiet = true;
+      const closed = sockets.size;
+      for (const socket of sockets) socket.close(1000, "closing");
+      sockets.clear();
+      return { doc, messages: messagesEmitted, sockets: closed };
+    },
+  });
 
   class MissingModule extends Error {
     constructor(name, detail) {

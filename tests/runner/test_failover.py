@@ -7,6 +7,7 @@ once in the database, and the customer receives each reply exactly once."""
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections import Counter
 
@@ -147,6 +148,33 @@ def test_a_runner_lost_mid_conversation_hands_its_session_over_without_a_qr(
     time.sleep(0.5)
     assert simulator.texts_received(customer).count("from the dashboard") == 1
     assert session_row(stack, session["id"])["last_error"] is None
+
+
+def test_a_runner_stopped_in_a_stream_of_messages_loses_none(
+    stack: StackHandle, simulator: Simulator, fleet: Fleet, user: ApiUser
+) -> None:
+    """SIGTERM while customers keep writing: the page confirms each message to WhatsApp as it takes
+    it, so the runner must store every message its page took before it let go; the rest WhatsApp
+    delivers to the next owner. Each one stored once and answered once."""
+    session, phone = link_with_checkpoint(user, simulator, stack)
+    holder = fleet.holder(session["id"])
+    customers = [fresh_number("4917") for _ in range(3)]
+    texts = {c: [f"stream {i:02d} from {c}" for i in range(20)] for c in customers}
+
+    def write() -> None:
+        for i in range(20):
+            for customer in customers:
+                simulator.send(customer, phone, texts[customer][i])
+                time.sleep(0.02)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    time.sleep(1.0)
+    assert fleet.kill(holder, signal.SIGTERM) == 0, "a stopped runner exits cleanly"
+    writer.join(30)
+    wait_connected_elsewhere(stack, session["id"], holder)
+    for customer in customers:
+        assert_each_answered_once(stack, simulator, session["id"], customer, texts[customer])
 
 
 def test_a_runner_killed_while_restoring_leaves_the_session_to_a_third(

@@ -51,7 +51,7 @@ class BenchEnv:
         self.simulator_args = {**SIMULATOR_ARGS, **(simulator_args or {})}
         self.group = ProcessGroup()
         self.sim_url = ""
-        self.keep_state = keep_state
+        self.keep_state = keep_state or bool(os.environ.get("WAGATE_KEEP_STATE"))
         self.failed = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -96,7 +96,10 @@ class BenchEnv:
 
     # ------------------------------------------------------------------ parts
     def start_runner(self, **env: str) -> Running:
-        settings = {"LOG_LEVEL": "WARNING", **{k: str(v) for k, v in env.items()}}
+        settings = {
+            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+            **{k: str(v) for k, v in env.items()},
+        }
         return self.stack.start_runner(self.sim_url + "/", **settings)
 
     def stop_runner(self, running: Running) -> None:

@@ -26,10 +26,10 @@ from wagate.browser import chromium_launch_options
 
 BRIDGE_JS = (Path(__file__).resolve().parent.parent / "runner" / "bridge" / "bridge.js").read_text()
 PROBE_RUNNER = "bench-probe"
-STEPS = ("store inbound", "mark replying", "bot call", "store replies", "page send", "mark sent")
+STEPS = ("store inbound", "bot call", "store replies", "page send", "mark sent")
 # On the customer's path: everything up to the page send (the reply is marked `sent` after the
 # customer already has it).
-ON_PATH = ("store inbound", "mark replying", "bot call", "store replies", "page send")
+ON_PATH = ("store inbound", "bot call", "store replies", "page send")
 
 
 class ProbePage:
@@ -129,10 +129,9 @@ class IoProbe:
             "session_id": self.session_id, "chatbot_id": self.chatbot_id,
             "message_id": text.replace(" ", "-"), "from_number": customer, "to_number": self.page.phone,
             "direction": "inbound", "content": text,
-            "timestamp": datetime.now(UTC).isoformat(), "status": "received",
+            "timestamp": datetime.now(UTC).isoformat(), "status": "replying",
         }  # fmt: skip
         stored = await timed("store inbound", self.repo.insert_inbound(row))
-        await timed("mark replying", self.repo.mark_message(stored["id"], PROBE_RUNNER, 1, "replying"))
         payload = {
             "chatbot_id": self.chatbot_id, "session_id": self.session_id,
             "conversation_id": f"{self.session_id}:{customer}", "channel": "whatsapp_web",

@@ -173,7 +173,7 @@ def summarise_collapsed(text: str, top: int = 15) -> dict:
         project = [f for f in frames if f.split(" (", 1)[1].startswith(PROJECT_DIRS)]
         if project:
             # the chain of the project's own frames says who asked for the work, e.g.
-            # "_consume_events > _handle > _store_ack > update_ack > _call"
+            # "_consume_events > _handle > on_inbound > _take_in > _call"
             in_project[" > ".join(f.split(" (", 1)[0] for f in project[-5:])] += samples
         first_import = next((i for i, f in enumerate(frames) if f.startswith("_find_and_load ")), None)
         if first_import:

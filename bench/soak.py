@@ -172,7 +172,7 @@ def run(args) -> dict:
         "faults": list(FAULTS),
     }
     result = new_result("soak", inputs)
-    with BenchEnv(keep_state=bool(os.environ.get("WAGATE_KEEP_STATE"))) as env:
+    with BenchEnv() as env:
         for _ in range(2):
             env.start_runner(**RUNNER_ENV)
         dashboard = Dashboard(env.stack)

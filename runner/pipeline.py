@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from runner.botclient import BotError, BotRequest
 from runner.repository import StoreUnavailable
 from wagate.backoff import compute_backoff
-from wagate.errors import StoreError
 from wagate.status import Direction, MessageStatus
 
 if TYPE_CHECKING:
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("runner.pipeline")
 
 Job = Callable[[], Awaitable[None]]
-ACK_WRITERS = 4  # concurrent ack writes per session
 
 
 def new_whatsapp_id() -> str:
@@ -96,8 +94,6 @@ class ConversationPipeline:
         self.sequencer = ChatSequencer()  # answering and sending, in order per chat
         self.intake = ChatSequencer()  # storing inbound messages, in order per chat, chats in parallel
         self._pending: set[str] = set()  # rows with a job queued or running: never submitted twice
-        self._ack_writes: set[asyncio.Task] = set()
-        self._ack_slots = asyncio.Semaphore(ACK_WRITERS)
 
     def _submit(self, chat: str, row_id: str, job: Job) -> None:
         if row_id in self._pending:
@@ -144,13 +140,17 @@ class ConversationPipeline:
 
     async def _take_in(self, customer: str, row: dict, notify_name: str | None) -> None:
         session = self.session
+        # Answered at once: stored as `replying` (one write less per message). A page that is
+        # closing cannot send: stored `received`, the next owner answers it.
+        answer_now = row["status"] == MessageStatus.RECEIVED and not session.delivery_stopped
+        if answer_now:
+            row = {**row, "status": str(MessageStatus.REPLYING)}
         stored = await self._store_inbound(row)
         if stored is None:
             log.info("inbound duplicate ignored", extra={"session_id": session.id})
             return
         log.info("message.received", extra={"session_id": session.id, "message_row": stored["id"]})
-        if stored["status"] == MessageStatus.RECEIVED and not session.delivery_stopped:
-            # (a page that is closing cannot send: the next owner answers it)
+        if answer_now:
             stored["_notify_name"] = notify_name
             self._submit(customer, stored["id"], lambda: self.answer(stored))
 
@@ -179,9 +179,10 @@ class ConversationPipeline:
 
     async def answer(self, inbound: dict) -> None:
         session, deps = self.session, self.session.deps
-        await deps.repo.mark_message(
-            inbound["id"], deps.settings.runner_id, session.epoch, MessageStatus.REPLYING
-        )
+        if inbound["status"] != MessageStatus.REPLYING:
+            await deps.repo.mark_message(
+                inbound["id"], deps.settings.runner_id, session.epoch, MessageStatus.REPLYING
+            )
         request = BotRequest(
             url=session.row.get("bot_endpoint") or deps.settings.common.avatar_chat_url,
             payload={
@@ -271,25 +272,6 @@ class ConversationPipeline:
             expected_status=MessageStatus.QUEUED,
         )
         log.info("message.sent", extra={"session_id": session.id, "message_row": row["id"]})
-
-    # ------------------------------------------------------------------ acks
-    def record_ack(self, whatsapp_id: str, ack: int) -> None:
-        """Store a delivery/read ack beside the event path: a busy session gets two or three per
-        message sent, and writing them in line would hold up its inbound messages. The stored
-        ack only ever rises (`update_ack`), so the order of these writes does not matter. Acks up to
-        1 (sent) are not written: marking the message `sent` stores that already."""
-        if ack <= 1:
-            return
-        task = asyncio.get_running_loop().create_task(self._store_ack(whatsapp_id, ack))
-        self._ack_writes.add(task)
-        task.add_done_callback(self._ack_writes.discard)
-
-    async def _store_ack(self, whatsapp_id: str, ack: int) -> None:
-        async with self._ack_slots:
-            try:
-                await self.session.deps.repo.update_ack(self.session.id, whatsapp_id, ack)
-            except StoreError as exc:
-                log.warning("ack not stored", extra={"session_id": self.session.id, "error": str(exc)[:200]})
 
     # ------------------------------------------------------------------ recovery
     async def resume_unfinished(self) -> int:

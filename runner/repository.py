@@ -166,10 +166,14 @@ class RunnerRepository:
             )
         )
 
-    async def update_ack(self, session_id: str, whatsapp_id: str, ack: int) -> None:
-        """Acks only rise (delivered after read is ignored)."""
-        await self.store.update(
-            MESSAGES,
-            {"ack": ack},
-            where={"session_id": eq(session_id), "message_id": eq(whatsapp_id), "ack": lt(ack)},
+    async def store_acks(self, acks: dict[tuple[str, str], int]) -> int:
+        """Acks of many messages ((session id, WhatsApp id) -> ack) in one call; they only rise
+        (delivered after read is ignored). The number of rows changed."""
+        keys = list(acks)
+        changed = await self.rpc(
+            "store_acks",
+            p_session_ids=[session_id for session_id, _ in keys],
+            p_message_ids=[whatsapp_id for _, whatsapp_id in keys],
+            p_acks=[acks[key] for key in keys],
         )
+        return int(changed or 0)

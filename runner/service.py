@@ -12,6 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 
+from runner.acks import AckWriter
 from runner.botclient import BotClient
 from runner.browser import BrowserOwner
 from runner.checkpoint import CheckpointBucket, Checkpoints, ContextStrategy, ProfileStrategy, Sealer
@@ -35,7 +36,8 @@ RELEASED_LIVE = {
     SessionStatus.CONNECTED,
 }
 REOPEN_WINDOW_S = 300.0
-ADOPT_CONCURRENCY = 5  # adopted sessions opened at once (each is a page load and a restore)
+ADOPT_CONCURRENCY = 4  # orphaned sessions being claimed and opened at once (a restore each)
+ORPHAN_SCAN_S = 1.0  # how often expired leases are looked for (one indexed UPDATE)
 REOPEN_LIMIT = 3
 
 
@@ -61,14 +63,19 @@ class Runner:
         self.bot = BotClient(
             settings.common.service_role_key, timeout_s=settings.bot_timeout_s, attempts=settings.bot_attempts
         )
-        self.browser = BrowserOwner(on_browser_lost=self._browser_lost)
+        self.browser = BrowserOwner(
+            on_browser_lost=self._browser_lost,
+            warm=settings.warm_contexts and settings.checkpoint_strategy == "context",
+        )
         self.checkpoints = build_checkpoints(settings, self.browser)
+        self.acks = AckWriter(self.repo)
         self.deps = SessionDeps(
             settings=settings,
             repo=self.repo,
             bot=self.bot,
             browser=self.browser,
             checkpoints=self.checkpoints,
+            acks=self.acks.book,
         )
         self.platform = PlatformReporter(settings.common.extra, endpoint_url=settings.common.aws_endpoint_url)
         self._reopening: set[str] = set()
@@ -88,6 +95,7 @@ class Runner:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stop.set)
         await self.browser.start()
+        self.browser.prepare_spare()
         self.queue_url = await self.queues.ensure_runner_queue(self.settings.runner_queue_name)
         await self.repo.register_runner(self.settings.runner_id, self.queue_url, self.settings.capacity)
         self._write_pid_file()
@@ -100,6 +108,7 @@ class Runner:
             asyncio.create_task(self._own_queue_loop(), name="own-queue"),
             asyncio.create_task(self._start_queue_loop(), name="start-queue"),
             asyncio.create_task(self._orphan_loop(), name="orphans"),
+            asyncio.create_task(self.acks.run(), name="acks"),
         ]
         stopper = asyncio.create_task(self._stop.wait())
         done, _ = await asyncio.wait([stopper, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -139,6 +148,7 @@ class Runner:
                     )
         for task in [*self._tasks, *self._inflight]:
             task.cancel()
+        await self.acks.close()
         with contextlib.suppress(Exception):
             await self.repo.delete_runner(self.settings.runner_id)
         if self.queue_url:
@@ -218,34 +228,45 @@ class Runner:
 
     async def _orphan_loop(self) -> None:
         """Adopt sessions whose runner died (lease expired), and clean up after dead runners."""
-        async for _ in poll(max(1.0, self.settings.lease_ttl_s / 2)):
+        scans = 0
+        async for _ in poll(ORPHAN_SCAN_S):
+            scans += 1
             try:
-                if self.free_slots:
-                    rows = await self.repo.claim_orphaned(
-                        self.settings.runner_id, self.free_slots, self.settings.lease_ttl_s
-                    )
-                    await self._adopt(rows)
-                await self._reap_dead_runners()
+                await self._adopt_orphans()
+                if scans % 10 == 1:
+                    await self._reap_dead_runners()
             except WagateError as exc:
                 log.warning("orphan scan failed", extra={**self.log_extra, "error": str(exc)})
 
-    async def _adopt(self, rows: list[dict]) -> None:
-        """Open the sessions claimed from a dead runner, a few at a time: a runner that dies with
-        50 sessions should not leave the last one waiting for the other 49 to open."""
-        slots = asyncio.Semaphore(ADOPT_CONCURRENCY)
+    async def _adopt_orphans(self) -> None:
+        """ADOPT_CONCURRENCY workers, each claiming one orphaned session and opening it, until none
+        is left or this runner is full: a session is claimed only when it is about to be opened
+        (its new lease does not run down while it waits), and the other survivors take their share."""
+        claiming = 0
 
-        async def adopt(row: dict) -> None:
-            async with slots:
+        async def worker() -> None:
+            nonlocal claiming
+            while self.free_slots - claiming > 0:
+                claiming += 1
+                try:
+                    rows = await self.repo.claim_orphaned(
+                        self.settings.runner_id, 1, self.settings.lease_ttl_s
+                    )
+                finally:
+                    claiming -= 1
+                if not rows:
+                    return
+                row = rows[0]
                 log.info("adopting orphaned session", extra={**self.log_extra, "session_id": row["id"]})
-                await self._open_session(row)
+                try:
+                    await self._open_session(row)
+                except Exception as exc:
+                    log.warning(
+                        "adopting failed",
+                        extra={**self.log_extra, "session_id": row["id"], "error": str(exc)[:200]},
+                    )
 
-        results = await asyncio.gather(*(adopt(row) for row in rows), return_exceptions=True)
-        for row, result in zip(rows, results, strict=True):
-            if isinstance(result, Exception):
-                log.warning(
-                    "adopting failed",
-                    extra={**self.log_extra, "session_id": row["id"], "error": str(result)[:200]},
-                )
+        await asyncio.gather(*(worker() for _ in range(ADOPT_CONCURRENCY)))
 
     async def _reap_dead_runners(self) -> None:
         for dead in await self.repo.stale_runners(older_than_s=max(30, self.settings.lease_ttl_s * 4)):

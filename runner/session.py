@@ -23,6 +23,7 @@ from runner.repository import LeaseLost
 from wagate.status import QR_TTL_SECONDS, SessionStatus
 
 if TYPE_CHECKING:
+    from runner.acks import AckBook
     from runner.botclient import BotClient
     from runner.browser import BrowserOwner
     from runner.checkpoint import Checkpoints
@@ -40,6 +41,7 @@ class SessionDeps:
     bot: BotClient
     browser: BrowserOwner
     checkpoints: Checkpoints
+    acks: AckBook
 
 
 class WhatsAppSession:
@@ -66,6 +68,7 @@ class WhatsAppSession:
         self.lease_lost = False
         self.restored_epoch: int | None = None  # the checkpoint this session was restored from
         self._checkpoint_lock = asyncio.Lock()
+        self._opened_at = 0.0
         self._reported: Counter[str] = Counter()  # message events received, per page document
         self._report_arrived = asyncio.Event()
         self.delivery_stopped = False  # the page no longer talks to WhatsApp (closing)
@@ -87,11 +90,22 @@ class WhatsAppSession:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         """Open WhatsApp Web for this session, logged in from its newest checkpoint if it has one."""
+        clock = asyncio.get_running_loop().time
+        self._opened_at = started = clock()
+        steps: dict[str, float] = {}
+
+        def step(name: str) -> None:
+            nonlocal started
+            steps[name] = round((clock() - started) * 1000, 1)
+            started = clock()
+
         await self.set_status(SessionStatus.STARTING, qr_code=None, qr_expires_at=None)
+        step("status_ms")
         try:
             restored = await self.deps.checkpoints.load(self.id)
         except CheckpointStorageError as exc:
             raise RuntimeError(f"cannot read the session's checkpoint: {exc}") from exc
+        step("checkpoint_ms")
         self.restored_epoch = restored.epoch
         restore_problem = None
         if restored.problem:
@@ -107,9 +121,11 @@ class WhatsAppSession:
         if restore_problem:
             await self.set_status(last_error=restore_problem)
         self.context = await self.deps.checkpoints.strategy.open(self.id, restored.state)
+        step("context_ms")
         await self.context.expose_binding("__wagateEmit", self._on_emit)
         await self.context.add_init_script(BRIDGE_JS)
         self.page = self.context.pages[0] if self.context.pages else await self.context.new_page()
+        step("page_ms")
         self.page.on("crash", lambda _p: self.events.put_nowait({"type": "page_crashed"}))
         self.page.on("close", lambda _p: self.events.put_nowait({"type": "page_closed"}))
         self.page.on("framenavigated", self._on_navigated)
@@ -121,6 +137,8 @@ class WhatsAppSession:
             wait_until="commit",
             timeout=self.deps.settings.load_timeout_s * 1000,
         )
+        step("goto_ms")
+        log.info("session.opened", extra={**self.log_extra, **steps})
 
     def _on_emit(self, _source: dict, payload: dict) -> None:
         if payload.get("type") == "message" and payload.get("doc"):
@@ -185,7 +203,7 @@ class WhatsAppSession:
             await self.pipeline.on_inbound(event["message"])
         elif kind == "ack":
             if event.get("key") and event.get("ack") is not None:
-                self.pipeline.record_ack(event["key"], int(event["ack"]))  # off the event path
+                self.deps.acks.record(self.id, str(event["key"]), int(event["ack"]))  # written in batches
         elif kind == "logout":
             await self._on_logout()
         elif kind == "error":
@@ -265,7 +283,14 @@ class WhatsAppSession:
         )
         self._ready.set()
         if self.restored_epoch is not None:
-            log.info("checkpoint.restored", extra={**self.log_extra, "from_epoch": self.restored_epoch})
+            log.info(
+                "checkpoint.restored",
+                extra={
+                    **self.log_extra,
+                    "from_epoch": self.restored_epoch,
+                    "open_to_ready_ms": round((asyncio.get_running_loop().time() - self._opened_at) * 1000),
+                },
+            )
         self._tasks.append(asyncio.create_task(self._checkpoint_loop(), name=f"checkpoint-{self.id}"))
         self._tasks.append(asyncio.create_task(self._sweep_loop(), name=f"sweep-{self.id}"))
         resumed = await self.pipeline.resume_unfinished()

@@ -57,6 +57,7 @@ class RunnerSettings:
     checkpoint_interval_s: float
     sweep_interval_s: float  # how often a session finishes work no job holds
     profile_root: Path
+    warm_contexts: bool  # keep a browser context and page ready for the next new session
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RunnerSettings:
@@ -91,6 +92,7 @@ class RunnerSettings:
             checkpoint_interval_s=_float(env, "CHECKPOINT_INTERVAL_S", 60.0),
             sweep_interval_s=_float(env, "SWEEP_INTERVAL_S", 30.0),
             profile_root=Path(env.get("RUNNER_PROFILE_DIR") or f"/tmp/wagate-profiles-{runner_id}"),
+            warm_contexts=_bool(env, "WARM_CONTEXT", True),
         )
 
     @property

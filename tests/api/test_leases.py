@@ -261,3 +261,39 @@ def test_renew_leases_renews_what_is_held_in_one_call(stack, store, new_session)
         (held,),
     )
     assert 25 < expires_in_s <= 30
+
+
+def test_store_acks_writes_many_in_one_call_and_acks_only_rise(stack, store, new_session) -> None:
+    """The runner writes the acks its pages reported about once a second, for all its sessions."""
+    first, second = new_session(), new_session()
+    ids = {}
+    for session_id, ack in ((first, 1), (first, 3), (second, None)):
+        whatsapp_id = f"3EB0{uuid.uuid4().hex[:16].upper()}"
+        stack.sql(
+            "insert into public.whatsapp_web_messages (session_id, chatbot_id, message_id, from_number,"
+            " to_number, direction, content, status, ack) values (%s, %s, %s, '1555', '4917', 'outbound',"
+            " 'hi', 'sent', %s)",
+            (session_id, str(uuid.uuid4()), whatsapp_id, ack),
+        )
+        ids[(session_id, ack)] = whatsapp_id
+    rows = [
+        (first, ids[(first, 1)], 2),  # delivered: 1 -> 2
+        (first, ids[(first, 3)], 2),  # delivered after read: stays 3
+        (second, ids[(second, None)], 3),  # read: null -> 3
+        (second, ids[(first, 1)], 3),  # another session's message id: nothing
+    ]
+    changed = store.rpc(
+        "store_acks",
+        {
+            "p_session_ids": [r[0] for r in rows],
+            "p_message_ids": [r[1] for r in rows],
+            "p_acks": [r[2] for r in rows],
+        },
+    )
+    assert changed == 2
+    acks = dict(
+        stack.sql(
+            "select message_id, ack from whatsapp_web_messages where session_id in (%s, %s)", (first, second)
+        )
+    )
+    assert acks == {ids[(first, 1)]: 2, ids[(first, 3)]: 3, ids[(second, None)]: 3}

@@ -46,19 +46,36 @@ def session_row(stack: StackHandle, session_id: str) -> dict:
 
 
 def wait_connected_elsewhere(
-    stack: StackHandle, session_id: str, old_runner: str, timeout_s: float = 45
+    stack: StackHandle, session_id: str, old_runner: str, timeout_s: float = 90
 ) -> dict:
-    """Connected on another runner; never showing a QR code on the way."""
-    seen: set[str] = set()
+    """Connected on another runner; never showing a QR code on the way. (Generous: the lease
+    expires within seconds, but a loaded CI machine opens pages slowly.)"""
+    rows: list[dict] = []
 
     def moved() -> dict | None:
         row = session_row(stack, session_id)
-        seen.add(row["status"])
+        if not rows or rows[-1] != row:
+            rows.append(row)
         assert row["qr_code"] is None and row["status"] != "qr_ready", f"a new QR was asked for: {row}"
         ok = row["status"] == "connected" and row["runner_id"] not in (None, old_runner)
         return row if ok else None
 
-    return wait_for(moved, timeout_s, what=f"session {session_id} connected on another runner")  # type: ignore[return-value]
+    try:
+        return wait_for(moved, timeout_s, what=f"session {session_id} connected on another runner")  # type: ignore[return-value]
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{exc}; the session's rows on the way: {rows}; its runner log lines:\n"
+            + "\n".join(session_log_lines(stack, session_id))
+        ) from None
+
+
+def session_log_lines(stack: StackHandle, session_id: str, last: int = 40) -> list[str]:
+    """What the runners logged about a session (for a failure message: CI keeps no state dir)."""
+    lines = []
+    for path in sorted(stack.paths.log_dir.glob("runner-*.log")):
+        text = path.read_text(errors="replace")
+        lines += [f"{path.stem}: {line[:300]}" for line in text.splitlines() if session_id in line]
+    return sorted(lines, key=lambda line: line.split('"ts": "', 1)[-1][:24])[-last:]
 
 
 def assert_each_answered_once(

@@ -83,3 +83,16 @@ def test_qr_png_decodes_back_to_the_login_string() -> None:
     png = base64.b64decode(render_qr_png(login))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert decode_qr_png(png) == login
+
+
+def test_the_ack_book_keeps_the_highest_ack_per_message_and_skips_sent() -> None:
+    from runner.acks import AckBook
+
+    book = AckBook()
+    book.record("s1", "3EB0A", 1)  # sent: stored with the `sent` mark already
+    book.record("s1", "3EB0A", 3)
+    book.record("s1", "3EB0A", 2)  # read arrived first: delivered does not lower it
+    book.record("s2", "3EB0A", 2)  # the same id in another session is another message
+    book.record("s1", "", 3)
+    assert book.take() == {("s1", "3EB0A"): 3, ("s2", "3EB0A"): 2}
+    assert len(book) == 0 and book.take() == {}

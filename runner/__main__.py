@@ -19,7 +19,17 @@ def main() -> int:
     except ConfigError as exc:
         print(f"runner: {exc}", file=sys.stderr)
         return 2
-    return asyncio.run(Runner(settings).run())
+    with asyncio.Runner(loop_factory=_loop_factory()) as loop:
+        return loop.run(Runner(settings).run())
+
+
+def _loop_factory():
+    """uvloop when installed (a few percent less CPU per message for the runner), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 if __name__ == "__main__":

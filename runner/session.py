@@ -179,7 +179,7 @@ class WhatsAppSession:
 
     async def _handle(self, event: dict) -> None:
         kind = event.get("type")
-        if self.delivery_stopped and kind not in ("message", "ack"):
+        if self.delivery_stopped and kind not in ("message", "acks"):
             return  # the page is closing: its connection going down is ours, not WhatsApp's
         if kind == "loaded":
             log.info("whatsapp web loaded", extra={**self.log_extra, "wa_version": event.get("version")})
@@ -201,9 +201,10 @@ class WhatsAppSession:
             await self._on_ready(event)
         elif kind == "message":
             await self.pipeline.on_inbound(event["message"])
-        elif kind == "ack":
-            if event.get("key") and event.get("ack") is not None:
-                self.deps.acks.record(self.id, str(event["key"]), int(event["ack"]))  # written in batches
+        elif kind == "acks":  # delivery and read acks, reported together, written in batches
+            for ack in event.get("acks") or []:
+                if ack.get("key") and isinstance(ack.get("ack"), int):
+                    self.deps.acks.record(self.id, str(ack["key"]), ack["ack"])
         elif kind == "logout":
             await self._on_logout()
         elif kind == "error":

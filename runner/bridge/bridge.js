@@ -27,6 +27,7 @@
   // (Chromium's offline emulation is no substitute: it holds frames and sends them at close.)
   const sockets = new Set();
   let quiet = false;
+  let beforeQuiet = () => {}; // reports what is pending (acks) before the page goes quiet
   const NativeWebSocket = window.WebSocket;
   if (typeof NativeWebSocket === "function") {
     window.WebSocket = class extends NativeWebSocket {
@@ -41,6 +42,7 @@
   // Close every socket for good; how many messages were reported, and how many sockets closed.
   Object.defineProperty(window, "__wagateQuiesce", {
     value: () => {
+      beforeQuiet();
       quiet = true;
       const closed = sockets.size;
       for (const socket of sockets) socket.close(1000, "closing");
@@ -160,12 +162,32 @@
     });
     Msg.on("change:ack", (msg, ack) => {
       const m = serialize(msg);
-      if (m.fromMe) emit("ack", { id: m.id, key: m.key, ack });
+      if (m.fromMe) recordAck(m.key, ack);
     });
     emit("state", { state: Socket.state });
     if (Socket.hasSynced) emit("ready", me());
     else if (Conn.ref && (Socket.state === "UNPAIRED" || Socket.state === "OPENING")) reportRef(Conn.ref);
     else if (Socket.state === "UNPAIRED_IDLE") emit("qr_exhausted");
+  };
+
+  // Delivery and read acks of the messages we sent, reported together every ACK_REPORT_MS (two or
+  // three per message: one call through the binding for each would cost more than the message).
+  const ACK_REPORT_MS = 250;
+  const pendingAcks = new Map();
+  let ackTimer = null;
+  const reportAcks = () => {
+    clearTimeout(ackTimer);
+    ackTimer = null;
+    if (!pendingAcks.size) return;
+    const acks = [...pendingAcks].map(([key, ack]) => ({ key, ack }));
+    pendingAcks.clear();
+    emit("acks", { acks });
+  };
+  beforeQuiet = reportAcks;
+  const recordAck = (key, ack) => {
+    if (!key || ack == null) return;
+    if (!(pendingAcks.get(key) >= ack)) pendingAcks.set(key, ack);
+    if (ackTimer === null) ackTimer = setTimeout(reportAcks, ACK_REPORT_MS);
   };
 
   const fail = (err) => {

@@ -165,7 +165,22 @@ def machine_facts() -> dict:
         "shared": _busy_processes() > 0 or load1 >= 1.0,
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "cpu_speed_ms": cpu_speed_ms(),
     }
+
+
+def cpu_speed_ms() -> float:
+    """Milliseconds one core takes for a fixed piece of pure-Python work (best of five): runs on
+    different days, or on machines that look the same, differ by this much in raw speed."""
+    import timeit
+
+    def work() -> int:
+        total = 0
+        for i in range(200_000):
+            total += (i * i) % 7
+        return total
+
+    return round(min(timeit.repeat(work, number=1, repeat=5)) * 1000, 1)
 
 
 def _chromium_version() -> str:

@@ -91,7 +91,15 @@ def simulator(stack: StackHandle) -> Iterator[Simulator]:
 
 @pytest.fixture(scope="session")
 def runners(stack: StackHandle, simulator: Simulator) -> Fleet:
-    """Two runners on the simulator (stopped with the stack); tests that kill one top it up."""
+    """Two runners on the simulator (stopped with the stack); tests that kill one top it up.
+    What suites that ran before without runners left (tests/api: start commands for their sessions,
+    rows set `connected` under made-up runners whose leases have expired) is cleared first: the
+    fleet would open all of it (adopting orphans), and the tests at hand would wait behind it."""
+    stack.sqs().purge_queue(QueueUrl=stack.env["WAGATE_START_QUEUE_URL"])
+    stack.sql(
+        "update public.whatsapp_web_sessions set status = 'disconnected', runner_id = null,"
+        " lease_expires_at = null where status not in ('disconnected', 'logged_out', 'failed', 'qr_expired')"
+    )
     fleet = Fleet(stack, simulator.url + "/", size=2)
     fleet.start(2)
     return fleet

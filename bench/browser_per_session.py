@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 from playwright.async_api import BrowserContext, async_playwright
 
+from runner.bridge import BRIDGE_JS
 from wagate.browser import chromium_launch_options
 
-BRIDGE_JS = (Path(__file__).resolve().parent.parent / "runner" / "bridge" / "bridge.js").read_text()
 _phones = itertools.count(random.randrange(10_000, 900_000) * 100)
 
 

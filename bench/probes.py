@@ -14,17 +14,16 @@ import secrets
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 from playwright.async_api import async_playwright
 
 from devstack.testing import StackHandle
 from runner.botclient import BotClient, BotRequest
+from runner.bridge import BRIDGE_JS
 from runner.repository import RunnerRepository
 from wagate.browser import chromium_launch_options
 
-BRIDGE_JS = (Path(__file__).resolve().parent.parent / "runner" / "bridge" / "bridge.js").read_text()
 PROBE_RUNNER = "bench-probe"
 STEPS = ("store inbound", "bot call", "store replies", "page send", "mark sent")
 # On the customer's path: everything up to the page send (the reply is marked `sent` after the

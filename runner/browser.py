@@ -15,20 +15,13 @@ log = logging.getLogger("runner.browser")
 
 
 class BrowserOwner:
-    def __init__(
-        self, on_browser_lost: Callable[[], Awaitable[None]] | None = None, *, warm: bool = False
-    ) -> None:
+    def __init__(self, on_browser_lost: Callable[[], Awaitable[None]] | None = None) -> None:
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
         self._lock = asyncio.Lock()
         self._closing = False
         self._on_browser_lost = on_browser_lost
         self.launches = 0
-        # A context with a blank page made ahead of time: Chromium spends about a second of CPU on
-        # a new context and its first page, which a new session would otherwise wait for.
-        self._warm = warm
-        self._spare: BrowserContext | None = None
-        self._spare_task: asyncio.Task | None = None
 
     async def start(self) -> None:
         self._playwright = await async_playwright().start()
@@ -48,7 +41,6 @@ class BrowserOwner:
             return
         log.warning("browser disconnected; relaunching")
         self._browser = None
-        self._spare = None
         if self._on_browser_lost:
             asyncio.get_running_loop().create_task(self._on_browser_lost())
 
@@ -60,40 +52,8 @@ class BrowserOwner:
             return self._browser
 
     async def new_context(self, **options) -> BrowserContext:
-        """A new context. Without options (a session logging in for the first time) it is the one
-        kept ready, if there is one, and the next is made in the background."""
-        if not options and self._warm:
-            spare, self._spare = self._spare, None
-            self.prepare_spare()
-            if spare is not None and self._browser is not None and spare.browser is self._browser:
-                return spare
         browser = await self.browser()
         return await browser.new_context(**options)
-
-    @property
-    def spare_ready(self) -> bool:
-        return self._spare is not None
-
-    def prepare_spare(self) -> None:
-        """Make the context kept ready, unless there is one or it is being made."""
-        if not self._warm or self._closing or self._spare is not None:
-            return
-        if self._spare_task is not None and not self._spare_task.done():
-            return
-        self._spare_task = asyncio.get_running_loop().create_task(self._make_spare())
-
-    async def _make_spare(self) -> None:
-        try:
-            browser = await self.browser()
-            context = await browser.new_context()
-            await context.new_page()
-        except Exception as exc:  # the browser went away meanwhile: the next new_context retries
-            log.warning("no context kept ready", extra={"error": str(exc)[:200]})
-            return
-        if self._closing or self._spare is not None:
-            await context.close()
-        else:
-            self._spare = context
 
     async def persistent_context(self, user_data_dir) -> BrowserContext:
         """A browser of its own on `user_data_dir` (the `profile` checkpoint strategy)."""
@@ -111,8 +71,6 @@ class BrowserOwner:
 
     async def close(self) -> None:
         self._closing = True
-        if self._spare_task is not None:
-            self._spare_task.cancel()
         if self._browser is not None:
             try:
                 await self._browser.close()

@@ -263,9 +263,8 @@ class ContextStrategy:
         self.browser = browser
 
     async def open(self, session_id: str, state: bytes | None) -> BrowserContext:
-        if not state:
-            return await self.browser.new_context()  # a first login: the context kept ready
-        return await self.browser.new_context(storage_state=json.loads(state))
+        storage_state = json.loads(state) if state else None
+        return await self.browser.new_context(storage_state=storage_state)
 
     async def capture(self, session_id: str, context: BrowserContext | None) -> bytes:
         if context is None:

@@ -21,6 +21,7 @@ from runner.queues import ReceivedCommand, RunnerQueues
 from runner.repository import LeaseLost, RunnerRepository
 from runner.session import SessionDeps, WhatsAppSession
 from runner.settings import RunnerSettings
+from runner.warm import WarmPages
 from wagate.commands import Command, CommandType
 from wagate.errors import InvalidInput, WagateError
 from wagate.status import SessionStatus
@@ -63,9 +64,16 @@ class Runner:
         self.bot = BotClient(
             settings.common.service_role_key, timeout_s=settings.bot_timeout_s, attempts=settings.bot_attempts
         )
-        self.browser = BrowserOwner(
-            on_browser_lost=self._browser_lost,
-            warm=settings.warm_contexts and settings.checkpoint_strategy == "context",
+        self.browser = BrowserOwner(on_browser_lost=self._browser_lost)
+        self.warm = (
+            WarmPages(
+                self.browser,
+                settings.wa_web_url,
+                load_timeout_s=settings.load_timeout_s,
+                max_age_s=settings.warm_page_max_age_s,
+            )
+            if settings.warm_page and settings.checkpoint_strategy == "context"
+            else None
         )
         self.checkpoints = build_checkpoints(settings, self.browser)
         self.acks = AckWriter(self.repo)
@@ -76,6 +84,7 @@ class Runner:
             browser=self.browser,
             checkpoints=self.checkpoints,
             acks=self.acks.book,
+            warm=self.warm,
         )
         self.platform = PlatformReporter(settings.common.extra, endpoint_url=settings.common.aws_endpoint_url)
         self._reopening: set[str] = set()
@@ -95,7 +104,8 @@ class Runner:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stop.set)
         await self.browser.start()
-        self.browser.prepare_spare()
+        if self.warm is not None:
+            self.warm.prepare()
         self.queue_url = await self.queues.ensure_runner_queue(self.settings.runner_queue_name)
         await self.repo.register_runner(self.settings.runner_id, self.queue_url, self.settings.capacity)
         self._write_pid_file()
@@ -154,6 +164,8 @@ class Runner:
         if self.queue_url:
             with contextlib.suppress(Exception):
                 await self.queues.delete_queue(self.queue_url)
+        if self.warm is not None:
+            await self.warm.close()
         await self.browser.close()
         await self.platform.report(0, force=True)  # nothing held: scale-in may take this task
         await self.platform.aclose()

@@ -9,12 +9,12 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
+from runner.bridge import BRIDGE_JS
 from runner.checkpoint import CheckpointStorageError
 from runner.pipeline import ConversationPipeline
 from runner.qr import render_qr_png
@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from runner.checkpoint import Checkpoints
     from runner.repository import RunnerRepository
     from runner.settings import RunnerSettings
+    from runner.warm import WarmPages
 
 log = logging.getLogger("runner.session")
-BRIDGE_JS = (Path(__file__).parent / "bridge" / "bridge.js").read_text()
 
 
 @dataclass
@@ -42,6 +42,7 @@ class SessionDeps:
     browser: BrowserOwner
     checkpoints: Checkpoints
     acks: AckBook
+    warm: WarmPages | None = None
 
 
 class WhatsAppSession:
@@ -120,18 +121,20 @@ class WhatsAppSession:
             log.warning("checkpoint missing", extra=self.log_extra)
         if restore_problem:
             await self.set_status(last_error=restore_problem)
+        self._consumer = asyncio.create_task(self._consume_events(), name=f"events-{self.id}")
+        self._tasks.append(self._consumer)
+        self._tasks.append(asyncio.create_task(self._load_watchdog(), name=f"watchdog-{self.id}"))
+        if restored.state is None and await self._take_warm_page():
+            step("warm_page_ms")
+            log.info("session.opened", extra={**self.log_extra, **steps, "warm_page": True})
+            return
         self.context = await self.deps.checkpoints.strategy.open(self.id, restored.state)
         step("context_ms")
         await self.context.expose_binding("__wagateEmit", self._on_emit)
         await self.context.add_init_script(BRIDGE_JS)
         self.page = self.context.pages[0] if self.context.pages else await self.context.new_page()
+        self._watch_page()
         step("page_ms")
-        self.page.on("crash", lambda _p: self.events.put_nowait({"type": "page_crashed"}))
-        self.page.on("close", lambda _p: self.events.put_nowait({"type": "page_closed"}))
-        self.page.on("framenavigated", self._on_navigated)
-        self._consumer = asyncio.create_task(self._consume_events(), name=f"events-{self.id}")
-        self._tasks.append(self._consumer)
-        self._tasks.append(asyncio.create_task(self._load_watchdog(), name=f"watchdog-{self.id}"))
         await self.page.goto(
             self.deps.settings.wa_web_url,
             wait_until="commit",
@@ -139,6 +142,32 @@ class WhatsAppSession:
         )
         step("goto_ms")
         log.info("session.opened", extra={**self.log_extra, **steps})
+
+    async def _take_warm_page(self) -> bool:
+        """A first login takes the WhatsApp Web page the runner keeps loaded, if there is one."""
+        warm = await self.deps.warm.take() if self.deps.warm is not None else None
+        if warm is None or warm.page is None:
+            return False
+        self.context, self.page = warm.context, warm.page
+        self._watch_page()
+        if await warm.adopt(self._on_emit):
+            return True
+        self.context = self.page = None  # gone bad while waiting: open one as usual
+        await warm.close()
+        return False
+
+    def _watch_page(self) -> None:
+        """The page crashing or closing under the session (only while it is the session's page)."""
+        page = self.page
+        assert page is not None
+
+        def lost(kind: str) -> None:
+            if page is self.page:
+                self.events.put_nowait({"type": kind})
+
+        page.on("crash", lambda _p: lost("page_crashed"))
+        page.on("close", lambda _p: lost("page_closed"))
+        page.on("framenavigated", self._on_navigated)
 
     def _on_emit(self, _source: dict, payload: dict) -> None:
         if payload.get("type") == "message" and payload.get("doc"):

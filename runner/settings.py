@@ -57,7 +57,8 @@ class RunnerSettings:
     checkpoint_interval_s: float
     sweep_interval_s: float  # how often a session finishes work no job holds
     profile_root: Path
-    warm_contexts: bool  # keep a browser context and page ready for the next new session
+    warm_page: bool  # keep a WhatsApp Web page loaded for the next session that logs in
+    warm_page_max_age_s: float  # ...and replace it when it has waited this long
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RunnerSettings:
@@ -92,7 +93,8 @@ class RunnerSettings:
             checkpoint_interval_s=_float(env, "CHECKPOINT_INTERVAL_S", 60.0),
             sweep_interval_s=_float(env, "SWEEP_INTERVAL_S", 30.0),
             profile_root=Path(env.get("RUNNER_PROFILE_DIR") or f"/tmp/wagate-profiles-{runner_id}"),
-            warm_contexts=_bool(env, "WARM_CONTEXT", True),
+            warm_page=_bool(env, "WARM_PAGE", True),
+            warm_page_max_age_s=_float(env, "WARM_PAGE_MAX_AGE_S", 600.0),
         )
 
     @property

@@ -138,16 +138,30 @@
     return { phone, pushName };
   };
 
+  const reportRef = async (ref) => {
+    if (!ref) return;
+    try {
+      emit("qr", { qr: await qrString(ref) });
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  // The page's state as a session needs it first: the socket's state, then logged in, or the
+  // current login code, or no codes left (`refresh`: ask for new ones instead, for a page loaded
+  // before any session took it).
+  const announce = (refresh) => {
+    const { Socket, Conn, Cmd } = store;
+    emit("state", { state: Socket.state });
+    if (Socket.hasSynced) emit("ready", me());
+    else if (Socket.state === "UNPAIRED_IDLE") {
+      if (refresh) Cmd.refreshQR();
+      else emit("qr_exhausted");
+    } else if (Conn.ref && (Socket.state === "UNPAIRED" || Socket.state === "OPENING")) reportRef(Conn.ref);
+  };
+
   const hook = () => {
     const { Socket, Conn, Cmd, Msg } = store;
-    const reportRef = async (ref) => {
-      if (!ref) return;
-      try {
-        emit("qr", { qr: await qrString(ref) });
-      } catch (err) {
-        fail(err);
-      }
-    };
     Conn.on("change:ref", (_conn, ref) => reportRef(ref));
     Socket.on("change:state", (_socket, state) => {
       emit("state", { state });
@@ -164,10 +178,7 @@
       const m = serialize(msg);
       if (m.fromMe) recordAck(m.key, ack);
     });
-    emit("state", { state: Socket.state });
-    if (Socket.hasSynced) emit("ready", me());
-    else if (Conn.ref && (Socket.state === "UNPAIRED" || Socket.state === "OPENING")) reportRef(Conn.ref);
-    else if (Socket.state === "UNPAIRED_IDLE") emit("qr_exhausted");
+    announce(false);
   };
 
   // Delivery and read acks of the messages we sent, reported together every ACK_REPORT_MS (two or
@@ -242,6 +253,10 @@
     },
     refreshQR() {
       store.Cmd.refreshQR();
+      return true;
+    },
+    announce() {
+      announce(true);
       return true;
     },
     state() {

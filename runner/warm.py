@@ -3,12 +3,12 @@
 Opening WhatsApp Web for a new session is most of the wait for its first QR code: a browser context
 and page (about a second of Chromium's CPU here), then the app itself (seconds on the real
 WhatsApp Web). A runner keeps one page loaded and showing a login code; the next session that logs
-in for the first time takes it, asks it to announce its state (a fresh code when the codes ran out
-while it waited), and a new one is loaded behind it. A restore cannot use it: a saved login is
-given to a context when it is made. While nobody has taken it, the page's events are dropped;
-once its codes run out it sits idle, with no traffic to WhatsApp. It is replaced after
-`max_age_s`: WhatsApp Web is updated often, and a session should start on a current version (a
-page loaded before an update keeps running the old one).
+in for the first time takes it, asks it to announce its state and start a fresh series of login
+codes (as long to scan as on a page of its own), and a new one is loaded behind it. A restore
+cannot use it: a saved login is given to a context when it is made. While nobody has taken it, the
+page's events are dropped; once its codes run out it sits idle, with no traffic to WhatsApp. It is
+replaced after `max_age_s`: WhatsApp Web is updated often, and a session should start on a current
+version (a page loaded before an update keeps running the old one).
 """
 
 from __future__ import annotations
@@ -38,11 +38,17 @@ class WarmPage:
         self.page: Page | None = None
         self.loaded = asyncio.get_running_loop().create_future()
         self._listener: Listener | None = None
+        self._held: list[tuple[Any, dict]] | None = None  # while being taken
+        self._since: int | None = None  # events numbered up to this were reported to nobody
 
     def emit(self, source: Any, payload: dict) -> None:
-        """The bridge's binding: to the session that took the page, else only watched for loading."""
-        if self._listener is not None:
-            self._listener(source, payload)
+        """The bridge's binding: to the session that took the page (only what the page reported
+        after it was taken), else only watched for loading."""
+        if self._held is not None:
+            self._held.append((source, payload))
+        elif self._listener is not None:
+            if self._since is None or int(payload.get("n") or 0) > self._since:
+                self._listener(source, payload)
         elif not self.loaded.done() and payload.get("type") in ("loaded", "error"):
             self.loaded.set_result(payload)
 
@@ -51,16 +57,20 @@ class WarmPage:
         the page cannot be used (closed, or its bridge is not running)."""
         if self.page is None or self.page.is_closed():
             return False
-        self._listener = listener
+        self._held = []  # events arriving meanwhile may have been reported before: sorted out below
         try:
-            return bool(
-                await asyncio.wait_for(
-                    self.page.evaluate("() => Boolean(window.__wagate && window.__wagate.announce())"),
-                    timeout_s,
-                )
+            answer = await asyncio.wait_for(
+                self.page.evaluate("() => window.__wagate ? window.__wagate.announce() : null"), timeout_s
             )
         except (PlaywrightError, TimeoutError):
+            answer = None
+        held, self._held = self._held, None
+        if not isinstance(answer, dict):
             return False
+        self._since, self._listener = int(answer.get("since") or 0), listener
+        for source, payload in held:
+            self.emit(source, payload)
+        return True
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

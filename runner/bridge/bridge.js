@@ -6,13 +6,16 @@
   const BRIDGE_VERSION = "wagate-bridge/1";
   if (window.__wagate || window.top !== window) return;
 
-  // "message" events handed to the binding in this document, numbered (see __wagateQuiesce)
+  // Every event is numbered (`n`: the runner can tell what a page reported before it took the
+  // page), "message" events once more on their own (`seq`, per document: see __wagateQuiesce).
   const doc = Math.random().toString(36).slice(2);
+  let emitted = 0;
   let messagesEmitted = 0;
   const emit = (type, data = {}) => {
     try {
-      if (type !== "message") return window.__wagateEmit({ type, ...data });
-      const sent = window.__wagateEmit({ type, ...data, doc, seq: messagesEmitted + 1 });
+      emitted += 1;
+      if (type !== "message") return window.__wagateEmit({ type, ...data, n: emitted });
+      const sent = window.__wagateEmit({ type, ...data, n: emitted, doc, seq: messagesEmitted + 1 });
       messagesEmitted += 1;
       return sent;
     } catch (err) {
@@ -148,24 +151,30 @@
   };
 
   // The page's state as a session needs it first: the socket's state, then logged in, or the
-  // current login code, or no codes left (`refresh`: ask for new ones instead, for a page loaded
-  // before any session took it).
-  const announce = (refresh) => {
+  // current login code, or no codes left. `renew` (a page loaded before any session took it):
+  // start a fresh series of codes instead, so the taker gets as long to scan as on a page of its
+  // own; until its first code arrives, the end of the old series is not reported.
+  let renewing = false;
+  const announce = (renew) => {
     const { Socket, Conn, Cmd } = store;
     emit("state", { state: Socket.state });
     if (Socket.hasSynced) emit("ready", me());
-    else if (Socket.state === "UNPAIRED_IDLE") {
-      if (refresh) Cmd.refreshQR();
-      else emit("qr_exhausted");
-    } else if (Conn.ref && (Socket.state === "UNPAIRED" || Socket.state === "OPENING")) reportRef(Conn.ref);
+    else if (renew && (Socket.state === "UNPAIRED" || Socket.state === "UNPAIRED_IDLE")) {
+      renewing = true;
+      Cmd.refreshQR();
+    } else if (Socket.state === "UNPAIRED_IDLE") emit("qr_exhausted");
+    else if (Conn.ref && (Socket.state === "UNPAIRED" || Socket.state === "OPENING")) reportRef(Conn.ref);
   };
 
   const hook = () => {
     const { Socket, Conn, Cmd, Msg } = store;
-    Conn.on("change:ref", (_conn, ref) => reportRef(ref));
+    Conn.on("change:ref", (_conn, ref) => {
+      if (ref) renewing = false;
+      reportRef(ref);
+    });
     Socket.on("change:state", (_socket, state) => {
       emit("state", { state });
-      if (state === "UNPAIRED_IDLE") emit("qr_exhausted");
+      if (state === "UNPAIRED_IDLE" && !renewing) emit("qr_exhausted");
     });
     Socket.on("change:hasSynced", (_socket, synced) => {
       if (synced) emit("ready", me());
@@ -256,8 +265,9 @@
       return true;
     },
     announce() {
+      const since = emitted; // what the page reported before this, nobody was listening to
       announce(true);
-      return true;
+      return { since };
     },
     state() {
       return { state: store.Socket.state, synced: Boolean(store.Socket.hasSynced) };

@@ -37,7 +37,6 @@ RELEASED_LIVE = {
     SessionStatus.CONNECTED,
 }
 REOPEN_WINDOW_S = 300.0
-ADOPT_CONCURRENCY = 4  # orphaned sessions being claimed and opened at once (a restore each)
 ORPHAN_SCAN_S = 1.0  # how often expired leases are looked for (one indexed UPDATE)
 REOPEN_LIMIT = 3
 
@@ -89,6 +88,12 @@ class Runner:
         self.platform = PlatformReporter(settings.common.extra, endpoint_url=settings.common.aws_endpoint_url)
         self._reopening: set[str] = set()
         self._reopens: dict[str, list[float]] = {}
+        # Opening a session costs seconds of CPU (a browser context, the page, a restored login):
+        # a few at a time, each until it settles, so a runner taking over many sessions at once
+        # (a SIGTERM'd or dead runner's) opens them one batch after another instead of all of them
+        # slowly, past WA_LOAD_TIMEOUT_S.
+        self._open_slots = asyncio.Semaphore(settings.open_concurrency)
+        self._opening = 0  # sessions waiting for a slot or opening
 
     @property
     def log_extra(self) -> dict:
@@ -213,7 +218,8 @@ class Runner:
 
     async def _start_queue_loop(self) -> None:
         async for _ in poll(0):
-            room = self.free_slots - len(self._inflight)
+            # Take only what can be opened now: the rest stays on the queue for other runners.
+            room = min(self.free_slots - len(self._inflight), self.settings.open_concurrency - self._opening)
             if room <= 0:
                 await asyncio.sleep(0.5)
                 continue
@@ -251,7 +257,7 @@ class Runner:
                 log.warning("orphan scan failed", extra={**self.log_extra, "error": str(exc)})
 
     async def _adopt_orphans(self) -> None:
-        """ADOPT_CONCURRENCY workers, each claiming one orphaned session and opening it, until none
+        """OPEN_CONCURRENCY workers, each claiming one orphaned session and opening it, until none
         is left or this runner is full: a session is claimed only when it is about to be opened
         (its new lease does not run down while it waits), and the other survivors take their share."""
         claiming = 0
@@ -278,7 +284,7 @@ class Runner:
                         extra={**self.log_extra, "session_id": row["id"], "error": str(exc)[:200]},
                     )
 
-        await asyncio.gather(*(worker() for _ in range(ADOPT_CONCURRENCY)))
+        await asyncio.gather(*(worker() for _ in range(self.settings.open_concurrency)))
 
     async def _reap_dead_runners(self) -> None:
         for dead in await self.repo.stale_runners(older_than_s=max(30, self.settings.lease_ttl_s * 4)):
@@ -394,18 +400,39 @@ class Runner:
         await self._open_session(row)
 
     async def _open_session(self, row: dict) -> None:
+        """Open a claimed session once a slot is free, and hold the slot until it settles (a QR
+        code, a login, an end) or WA_LOAD_TIMEOUT_S passes. The session is this runner's while it
+        waits (its lease is renewed with the others)."""
         session = WhatsAppSession(row, self.deps, on_closed=self._forget, on_lost=self._reopen)
         self.sessions[session.id] = session
+        retry: str | None = None
+        self._opening += 1
         try:
-            await session.start()
-        except LeaseLost:  # another runner took it meanwhile: it is theirs, not failed
-            log.info("session taken over while opening", extra=session.log_extra)
-            session.lease_lost = True
-            await session.close(release=False)
-        except WagateError:
-            raise
-        except Exception as exc:
-            await session.fail(f"could not open WhatsApp Web: {str(exc)[:300]}")
+            async with self._open_slots:
+                if session.closed:  # ended (or the runner stopped) while it waited
+                    return
+                try:
+                    await session.start()
+                except LeaseLost:  # another runner took it meanwhile: it is theirs, not failed
+                    log.info("session taken over while opening", extra=session.log_extra)
+                    session.lease_lost = True
+                    await session.close(release=False)
+                    return
+                except WagateError:
+                    raise
+                except Exception as exc:
+                    reason = f"could not open WhatsApp Web: {str(exc)[:300]}"
+                    if not session.restoring:
+                        await session.fail(reason)
+                        return
+                    retry = reason  # a saved login: opened again (below, with the slot given back)
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(session.settled.wait(), self.settings.load_timeout_s)
+        finally:
+            self._opening -= 1
+        if retry is not None:
+            await self._reopen(session, retry)
 
     def _forget(self, session: WhatsAppSession) -> None:
         if self.sessions.get(session.id) is session:

@@ -51,8 +51,8 @@ class WhatsAppSession:
         self.id: str = row["id"]
         self.epoch: int = int(row["epoch"])
         self.deps = deps
-        self.status = SessionStatus(row.get("status") or SessionStatus.PENDING)
-        self._claimed_status = self.status  # what it was when this runner took it
+        self._claimed_status = SessionStatus(row.get("status") or SessionStatus.PENDING)
+        self.status = SessionStatus.PENDING  # here: nothing opened yet (the row keeps its status)
         self.phone: str | None = row.get("phone_number")
         self.pipeline = ConversationPipeline(self)
         self.limiter = TokenBucket(deps.settings.send_rate_per_s, deps.settings.send_burst)
@@ -73,6 +73,8 @@ class WhatsAppSession:
         self._reported: Counter[str] = Counter()  # message events received, per page document
         self._report_arrived = asyncio.Event()
         self.delivery_stopped = False  # the page no longer talks to WhatsApp (closing)
+        self.restoring = False  # opened from a checkpoint (a saved login), not for a QR code
+        self.settled = asyncio.Event()  # opening is over: a QR, a login, an end, or closed
 
     @property
     def log_extra(self) -> dict:
@@ -87,6 +89,12 @@ class WhatsAppSession:
         if status is not None and status != self.status:
             self.status = status
             log.info("session.status", extra={**self.log_extra, "status": str(status)})
+        if status is not None and status not in (SessionStatus.STARTING, SessionStatus.PENDING):
+            self.settled.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -115,6 +123,7 @@ class WhatsAppSession:
             )
             log.warning("checkpoint unusable", extra={**self.log_extra, "reason": restored.problem})
         elif restored.state is not None:
+            self.restoring = True
             log.info("checkpoint.restoring", extra={**self.log_extra, "from_epoch": restored.epoch})
         elif self._claimed_status == SessionStatus.CONNECTED:
             restore_problem = "no saved login was found for this session; scan a new QR code"
@@ -236,6 +245,10 @@ class WhatsAppSession:
                     self.deps.acks.record(self.id, str(ack["key"]), ack["ack"])
         elif kind == "logout":
             await self._on_logout()
+        elif kind == "error" and event.get("code") == "load_timeout" and self.restoring and self._on_lost:
+            # A saved login that did not load in time (a busy machine, WhatsApp slow): opened
+            # again, within the runner's reopen budget, rather than failed with customers waiting.
+            await self._on_lost(self, _describe_error(event))
         elif kind == "error":
             await self.fail(_describe_error(event))
         elif kind in ("page_crashed", "page_closed") and not self._closed and not self._ending:
@@ -487,6 +500,7 @@ class WhatsAppSession:
         if self._closed:
             return
         self._closed = True
+        self.settled.set()
         if drain_s:
             await self.pipeline.drain(drain_s)
         # Stop WhatsApp delivering to this page, then store what it delivered already: the page has

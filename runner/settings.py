@@ -41,6 +41,7 @@ class RunnerSettings:
     pid_dir: Path | None
     poll_wait_s: int
     load_timeout_s: float  # WhatsApp Web must show a QR or log in within this
+    open_concurrency: int  # sessions opened (a page loaded, a login restored) at once
     bot_timeout_s: float
     bot_attempts: int
     send_rate_per_s: float
@@ -77,6 +78,7 @@ class RunnerSettings:
             pid_dir=Path(pid_dir) if pid_dir else None,
             poll_wait_s=_int(env, "RUNNER_POLL_WAIT_S", 2),
             load_timeout_s=_float(env, "WA_LOAD_TIMEOUT_S", 45.0),
+            open_concurrency=max(1, _int(env, "OPEN_CONCURRENCY", 4)),
             bot_timeout_s=_float(env, "BOT_TIMEOUT_S", 15.0),
             bot_attempts=_int(env, "BOT_ATTEMPTS", 3),
             send_rate_per_s=_float(env, "SEND_RATE_PER_S", 1.0),

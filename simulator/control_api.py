@@ -136,6 +136,13 @@ def control_routes(sim: Simulator) -> list[Route]:
         sim.faults.delivery_delay_ms = ms
         return JSONResponse(sim.faults.to_json())
 
+    async def stall(request: Request) -> JSONResponse:
+        enabled = (await _body(request)).get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise InvalidRequest("invalid_stall", "enabled must be true or false")
+        sim.faults.stall_loads = enabled
+        return JSONResponse(sim.faults.to_json())
+
     async def refs_exhausted(request: Request) -> JSONResponse:
         return JSONResponse({"pages": await sim.linking.exhaust_refs()})
 
@@ -176,6 +183,7 @@ def control_routes(sim: Simulator) -> list[Route]:
         ("/control/faults/module", module, "POST"),
         ("/control/faults/duplicate", duplicate, "POST"),
         ("/control/faults/delay", delay, "POST"),
+        ("/control/faults/stall", stall, "POST"),
         ("/control/faults/refs_exhausted", refs_exhausted, "POST"),
         ("/control/faults/absent", absent, "POST"),
         ("/control/faults/clear", clear_faults, "POST"),

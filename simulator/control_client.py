@@ -114,6 +114,10 @@ class _ControlApi:
     def rename_module(self, name: str, rename_to: str) -> Any:
         return self._call("POST", "/control/faults/module", body={"name": name, "rename_to": rename_to})
 
+    def stall_loads(self, enabled: bool = True) -> Any:
+        """WhatsApp Web stops loading: requests for the page hang until this is turned off."""
+        return self._call("POST", "/control/faults/stall", body={"enabled": enabled})
+
     def duplicate_adds(self, enabled: bool = True) -> Any:
         return self._call("POST", "/control/faults/duplicate", body={"enabled": enabled})
 

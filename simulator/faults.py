@@ -18,6 +18,8 @@ class Faults:
     delivery_delay_ms: int = 0
     absent_numbers: set[str] = field(default_factory=set)
     """Numbers that are not on WhatsApp."""
+    stall_loads: bool = False
+    """WhatsApp Web does not load: a request for the page is answered only once this is off."""
 
     def is_dropped(self, phone: str | None) -> bool:
         return ALL_PHONES in self.dropped or (phone is not None and phone in self.dropped)
@@ -37,4 +39,5 @@ class Faults:
             "duplicate_adds": self.duplicate_adds,
             "delivery_delay_ms": self.delivery_delay_ms,
             "absent_numbers": sorted(self.absent_numbers),
+            "stall_loads": self.stall_loads,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -19,12 +20,17 @@ from simulator.qr import render_qr_png
 STATIC_DIR = Path(__file__).parent / "static"
 PAGE_SOCKET_PATH = "/ws/chat"
 NO_STORE = {"Cache-Control": "no-store"}
+STALL_LIMIT_S = 300.0
 
 
 def create_app(sim: Simulator) -> Starlette:
     page_template = (STATIC_DIR / "index.html").read_text()
 
     async def page(request: Request) -> HTMLResponse:
+        waited = 0.0
+        while sim.faults.stall_loads and waited < STALL_LIMIT_S:  # the fault: WhatsApp Web hangs
+            await asyncio.sleep(0.1)
+            waited += 0.1
         boot = {**sim.page_boot(), "socketPath": PAGE_SOCKET_PATH}
         boot_json = json.dumps(boot).replace("<", "\\u003c")
         return HTMLResponse(page_template.replace("__BOOT_JSON__", boot_json), headers=NO_STORE)

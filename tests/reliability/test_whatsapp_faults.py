@@ -1,5 +1,6 @@
 """WhatsApp (the simulator) failing under a live session: the connection dropped and restored,
-CONFLICT (the login opened elsewhere), and a flood of 1,000 inbound messages. Covered elsewhere:
+CONFLICT (the login opened elsewhere), WhatsApp Web not loading while a saved login is restored,
+and a flood of 1,000 inbound messages. Covered elsewhere:
 the phone unlinking the device (tests/runner/test_session_flows.py::
 test_phone_unlinking_the_device_means_logged_out), a module missing after a WhatsApp Web update
 and duplicate events (tests/runner/test_runner_faults.py::test_a_missing_module_fails_the_session_
@@ -8,9 +9,9 @@ naming_it, ::test_duplicate_add_events_are_stored_and_answered_once)."""
 from __future__ import annotations
 
 from devstack.testing import StackHandle
-from tests.e2e import ApiUser, Simulator, fresh_number
+from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
 from tests.reliability.checks import assert_answered_once
-from tests.reliability.conftest import epoch_of
+from tests.reliability.conftest import RUNNER_SETTINGS, epoch_of
 
 
 def test_connection_dropped_and_restored(
@@ -44,6 +45,39 @@ def test_conflict_the_lease_holder_takes_the_session_back(
     now = user.wait_status(session["id"], "connected")
     assert now["last_error"] is None
     assert epoch_of(stack, session["id"]) == epoch, "the same owner, no restart"
+
+
+def test_whatsapp_web_not_loading_at_a_restore_is_retried_not_failed(
+    stack: StackHandle, simulator: Simulator, faults: Simulator, linked, user: ApiUser
+) -> None:
+    """A saved login whose WhatsApp Web does not load within WA_LOAD_TIMEOUT_S (here: the page
+    hangs; in production, a machine restoring many sessions, or WhatsApp slow) is opened again
+    from its checkpoint, not `failed` with its customers waiting; once WhatsApp Web loads it is
+    back without a QR and answers."""
+    session, phone = linked()
+    bucket, prefix = stack.env["WAGATE_CHECKPOINT_BUCKET"], f"checkpoints/{session['id']}/"
+    wait_for(
+        lambda: stack.s3().list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents"),
+        20,
+        what="the first checkpoint",
+    )
+    epoch = epoch_of(stack, session["id"])
+    assert faults.post("/control/faults/stall", {"enabled": True}).json()["stall_loads"] is True
+    assert user.http.post(f"/api/sessions/{session['id']}/restart").status_code == 202
+
+    def reopened() -> bool:
+        now = user.http.get(f"/api/sessions/{session['id']}").json()
+        assert now["status"] not in ("failed", "qr_ready"), f"gave up or asked for a QR: {now}"
+        return epoch_of(stack, session["id"]) >= epoch + 2  # the restart's epoch, then a reopen's
+
+    timeout_s = float(RUNNER_SETTINGS["WA_LOAD_TIMEOUT_S"]) + 25
+    wait_for(reopened, timeout_s, what="the stalled restore opened again")
+    faults.post("/control/faults/stall", {"enabled": False})
+    back = user.wait_status(session["id"], "connected", timeout_s=60)
+    assert back["qr_code"] is None
+    customer = fresh_number("4917")
+    simulator.send(customer, phone, "are you back?")
+    assert_answered_once(stack, simulator, session["id"], customer, ["are you back?"])
 
 
 def test_a_flood_of_1000_messages_to_one_session(stack: StackHandle, simulator: Simulator, linked) -> None:

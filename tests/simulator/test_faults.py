@@ -1,7 +1,10 @@
 """Faults on demand: lost connection, conflict, WhatsApp Web updates, duplicate and slow delivery,
-refs running out."""
+refs running out, WhatsApp Web not loading."""
 
 from __future__ import annotations
+
+import httpx
+import pytest
 
 PHONE = "15550006001"
 CUSTOMER = "4915100006001"
@@ -142,7 +145,21 @@ async def test_clearing_faults(control) -> None:
     await control.mark_absent(CUSTOMER)
     await control.delay(10)
     await control.duplicate_adds(True)
+    await control.stall_loads(True)
     assert await control.clear_faults() == {
         "dropped": [], "removed_modules": [], "renamed_modules": {}, "duplicate_adds": False,
-        "delivery_delay_ms": 0, "absent_numbers": [],
+        "delivery_delay_ms": 0, "absent_numbers": [], "stall_loads": False,
     }  # fmt: skip
+
+
+async def test_whatsapp_web_stops_loading_on_demand(simulator, control) -> None:
+    """The page is not served while loads are stalled, and is served once they are not."""
+    assert (await control.stall_loads(True))["stall_loads"] is True
+    async with httpx.AsyncClient(base_url=simulator.url) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get("/", timeout=1.0)
+        bad = await http.post("/control/faults/stall", json={"enabled": "yes"})
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_stall"
+        assert (await control.stall_loads(False))["stall_loads"] is False
+        served = await http.get("/", timeout=5.0)
+    assert served.status_code == 200 and "<html" in served.text.lower()

@@ -16,6 +16,7 @@ import httpx
 import zxingcpp
 from PIL import Image
 
+from bench.procmem import kill_tree
 from devstack.testing import StackHandle
 
 _numbers = itertools.count(1)
@@ -177,9 +178,14 @@ class Fleet:
         return rows[0][0] if rows else None
 
     def kill(self, runner_id: str, sig: int = signal.SIGKILL, wait_s: float = 60.0) -> int:
-        """Signal a runner and wait for it to exit; its exit code."""
+        """Signal a runner and wait for it to exit; its exit code. SIGKILL goes to its whole process
+        tree at once (Playwright's driver, Chromium), as when ECS kills the task or the machine is
+        lost; SIGTERM to the runner alone, as ECS stops a task."""
         proc = self.processes[runner_id]
-        os.kill(proc.pid, sig)
+        if sig == signal.SIGKILL:
+            kill_tree(proc.pid)
+        else:
+            os.kill(proc.pid, sig)
         return proc.popen.wait(wait_s)
 
     def top_up(self) -> None:

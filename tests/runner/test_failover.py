@@ -89,7 +89,18 @@ def assert_each_answered_once(
         got = Counter(simulator.texts_received(customer))
         return all(got[e] >= 1 for e in expected)
 
-    wait_for(all_delivered, 45, what="every reply at the customer")
+    try:
+        wait_for(all_delivered, 45, what="every reply at the customer")
+    except AssertionError as exc:
+        rows = stack.sql(
+            "select direction, content, status, error, created_at from whatsapp_web_messages"
+            " where session_id = %s order by created_at",
+            (session_id,),
+        )
+        raise AssertionError(
+            f"{exc}; the customer got {simulator.texts_received(customer)}; the session's messages:"
+            f" {rows}; its runner log lines:\n" + "\n".join(session_log_lines(stack, session_id, 60))
+        ) from None
     time.sleep(1.0)  # a duplicate would arrive right behind
     got = Counter(simulator.texts_received(customer))
     assert {e: got[e] for e in expected} == {e: 1 for e in expected}, (

@@ -143,6 +143,13 @@ def control_routes(sim: Simulator) -> list[Route]:
         sim.faults.stall_loads = enabled
         return JSONResponse(sim.faults.to_json())
 
+    async def late_globals(request: Request) -> JSONResponse:
+        enabled = (await _body(request)).get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise InvalidRequest("invalid_late_globals", "enabled must be true or false")
+        sim.faults.late_globals = enabled
+        return JSONResponse(sim.faults.to_json())
+
     async def refs_exhausted(request: Request) -> JSONResponse:
         return JSONResponse({"pages": await sim.linking.exhaust_refs()})
 
@@ -184,6 +191,7 @@ def control_routes(sim: Simulator) -> list[Route]:
         ("/control/faults/duplicate", duplicate, "POST"),
         ("/control/faults/delay", delay, "POST"),
         ("/control/faults/stall", stall, "POST"),
+        ("/control/faults/late_globals", late_globals, "POST"),
         ("/control/faults/refs_exhausted", refs_exhausted, "POST"),
         ("/control/faults/absent", absent, "POST"),
         ("/control/faults/clear", clear_faults, "POST"),

@@ -118,6 +118,10 @@ class _ControlApi:
         """WhatsApp Web stops loading: requests for the page hang until this is turned off."""
         return self._call("POST", "/control/faults/stall", body={"enabled": enabled})
 
+    def late_globals(self, enabled: bool = True) -> Any:
+        """A page with a saved login takes its backlog before it publishes `window.Debug`."""
+        return self._call("POST", "/control/faults/late_globals", body={"enabled": enabled})
+
     def duplicate_adds(self, enabled: bool = True) -> Any:
         return self._call("POST", "/control/faults/duplicate", body={"enabled": enabled})
 

@@ -20,6 +20,9 @@ class Faults:
     """Numbers that are not on WhatsApp."""
     stall_loads: bool = False
     """WhatsApp Web does not load: a request for the page is answered only once this is off."""
+    late_globals: bool = False
+    """A page with a saved login takes its offline backlog before it publishes `window.Debug` (what
+    clients wait for before they reach the modules): messages arrive before anyone listens."""
 
     def is_dropped(self, phone: str | None) -> bool:
         return ALL_PHONES in self.dropped or (phone is not None and phone in self.dropped)
@@ -29,7 +32,11 @@ class Faults:
 
     def page_view(self) -> dict:
         """The part a page needs when it loads (module faults apply to pages loaded after them)."""
-        return {"removedModules": sorted(self.removed_modules), "renamedModules": dict(self.renamed_modules)}
+        return {
+            "removedModules": sorted(self.removed_modules),
+            "renamedModules": dict(self.renamed_modules),
+            "lateGlobals": self.late_globals,
+        }
 
     def to_json(self) -> dict:
         return {
@@ -40,4 +47,5 @@ class Faults:
             "delivery_delay_ms": self.delivery_delay_ms,
             "absent_numbers": sorted(self.absent_numbers),
             "stall_loads": self.stall_loads,
+            "late_globals": self.late_globals,
         }

@@ -47,6 +47,15 @@ def wait_for(
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what or check}; last: {last!r}")
 
 
+def session_log_lines(stack: StackHandle, session_id: str, last: int = 40) -> list[str]:
+    """What the runners logged about a session (for a failure message: CI keeps no state dir)."""
+    lines = []
+    for path in sorted(stack.paths.log_dir.glob("runner-*.log")):
+        text = path.read_text(errors="replace")
+        lines += [f"{path.stem}: {line[:300]}" for line in text.splitlines() if session_id in line]
+    return sorted(lines, key=lambda line: line.split('"ts": "', 1)[-1][:24])[-last:]
+
+
 class Simulator:
     """The phone and the customers (the simulator's control API)."""
 

@@ -206,7 +206,13 @@ __d('__sim/session', (load) => {
     if (runtime.credentials) applyMe(runtime.credentials.me);
     const { records } = await history.open();
     chats.restore(records);
-    window.Debug = { VERSION: runtime.boot.version };
+    const publish = () => {
+      window.Debug = { VERSION: runtime.boot.version };
+    };
+    // The late_globals fault: a saved login goes online and takes its backlog first.
+    const late = Boolean(runtime.boot.lateGlobals && runtime.credentials);
+    if (!late) publish();
+    else Socket.on('change:hasSynced', (_socket, synced) => synced && !window.Debug && publish());
     transport = new Transport({ onOpen, onFrame: dispatch, onClose });
     transport.connect();
   }

@@ -8,7 +8,7 @@ twice: the customer's phone (the simulator) received each reply exactly once, in
 from __future__ import annotations
 
 from devstack.testing import StackHandle
-from tests.e2e import Simulator, wait_for
+from tests.e2e import Simulator, session_log_lines, wait_for
 
 
 def echo(texts: list[str]) -> list[str]:
@@ -47,16 +47,24 @@ def assert_answered_once(
 ) -> None:
     """Each of `texts` stored once and answered once, in order, and the customer got each reply once."""
     expected = echo(texts)
-    wait_for(
-        lambda: (
-            [status for _content, status in reply_rows(stack, session_id, customer)]
-            == ["sent"] * len(expected)
-        ),
-        timeout_s,
-        what=f"{len(expected)} replies to {customer} stored and sent",
-    )
+    try:
+        wait_for(
+            lambda: (
+                [status for _content, status in reply_rows(stack, session_id, customer)]
+                == ["sent"] * len(expected)
+            ),
+            timeout_s,
+            what=f"{len(expected)} replies to {customer} stored and sent",
+        )
+    except AssertionError as exc:  # CI keeps no state dir: say what there was
+        raise AssertionError(
+            f"{exc}; stored from the customer: {inbound_rows(stack, session_id, customer)}; replies:"
+            f" {reply_rows(stack, session_id, customer)}; the customer got"
+            f" {simulator.texts_received(customer)}; the runners' log lines:\n"
+            + "\n".join(session_log_lines(stack, session_id, 60))
+        ) from None
     assert [(content, status) for content, status, _error in inbound_rows(stack, session_id, customer)] == [
         (text, "replied") for text in texts
-    ], "every message stored once, in order, and answered"
+    ], f"every message stored once, in order, and answered: {inbound_rows(stack, session_id, customer)}"
     assert [content for content, _status in reply_rows(stack, session_id, customer)] == expected
     assert simulator.texts_received(customer) == expected, "each reply reached the customer once"

@@ -1,7 +1,7 @@
 """WhatsApp (the simulator) failing under a live session: the connection dropped and restored,
 CONFLICT (the login opened elsewhere), WhatsApp Web not loading while a saved login is restored,
-and a flood of 1,000 inbound messages. Covered elsewhere:
-the phone unlinking the device (tests/runner/test_session_flows.py::
+a restored page taking messages before the bridge listens, and a flood of 1,000 inbound messages.
+Covered elsewhere: the phone unlinking the device (tests/runner/test_session_flows.py::
 test_phone_unlinking_the_device_means_logged_out), a module missing after a WhatsApp Web update
 and duplicate events (tests/runner/test_runner_faults.py::test_a_missing_module_fails_the_session_
 naming_it, ::test_duplicate_add_events_are_stored_and_answered_once)."""
@@ -78,6 +78,28 @@ def test_whatsapp_web_not_loading_at_a_restore_is_retried_not_failed(
     customer = fresh_number("4917")
     simulator.send(customer, phone, "are you back?")
     assert_answered_once(stack, simulator, session["id"], customer, ["are you back?"])
+
+
+def test_what_a_restored_page_takes_before_the_bridge_listens_is_answered(
+    stack: StackHandle, simulator: Simulator, faults: Simulator, linked, user: ApiUser
+) -> None:
+    """A saved login goes online as WhatsApp Web loads and takes what WhatsApp held for it, which
+    WhatsApp will not deliver again. Here the page publishes its globals (which the bridge waits
+    for) only once it has taken its backlog: the bridge reports what the page took before it
+    could listen. (The race behind a message lost after a browser restart, once in CI.)"""
+    session, phone = linked()
+    customer = fresh_number("4917")
+    epoch = epoch_of(stack, session["id"])
+    assert faults.post("/control/faults/stall", {"enabled": True}).status_code == 200
+    assert user.http.post(f"/api/sessions/{session['id']}/restart").status_code == 202
+    # Claimed again once the old page is closed; the new one hangs loading: no page online.
+    wait_for(lambda: epoch_of(stack, session["id"]) > epoch, 30, what="the restart's new epoch")
+    simulator.send(customer, phone, "while no page was online")  # WhatsApp holds it
+    assert faults.post("/control/faults/late_globals", {"enabled": True}).json()["late_globals"]
+    faults.post("/control/faults/stall", {"enabled": False})
+    user.wait_status(session["id"], "connected", timeout_s=60)
+    simulator.send(customer, phone, "and after")
+    assert_answered_once(stack, simulator, session["id"], customer, ["while no page was online", "and after"])
 
 
 def test_a_flood_of_1000_messages_to_one_session(stack: StackHandle, simulator: Simulator, linked) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from devstack.testing import StackHandle
 from runner.checkpoint import object_key
-from tests.e2e import ApiUser, Fleet, Simulator, fresh_number, wait_for
+from tests.e2e import ApiUser, Fleet, Simulator, fresh_number, session_log_lines, wait_for
 
 
 @pytest.fixture
@@ -67,15 +67,6 @@ def wait_connected_elsewhere(
             f"{exc}; the session's rows on the way: {rows}; its runner log lines:\n"
             + "\n".join(session_log_lines(stack, session_id))
         ) from None
-
-
-def session_log_lines(stack: StackHandle, session_id: str, last: int = 40) -> list[str]:
-    """What the runners logged about a session (for a failure message: CI keeps no state dir)."""
-    lines = []
-    for path in sorted(stack.paths.log_dir.glob("runner-*.log")):
-        text = path.read_text(errors="replace")
-        lines += [f"{path.stem}: {line[:300]}" for line in text.splitlines() if session_id in line]
-    return sorted(lines, key=lambda line: line.split('"ts": "', 1)[-1][:24])[-last:]
 
 
 def assert_each_answered_once(

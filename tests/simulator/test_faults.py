@@ -1,7 +1,9 @@
 """Faults on demand: lost connection, conflict, WhatsApp Web updates, duplicate and slow delivery,
-refs running out, WhatsApp Web not loading."""
+refs running out, WhatsApp Web not loading, a saved login online before the page's globals."""
 
 from __future__ import annotations
+
+import asyncio
 
 import httpx
 import pytest
@@ -146,9 +148,10 @@ async def test_clearing_faults(control) -> None:
     await control.delay(10)
     await control.duplicate_adds(True)
     await control.stall_loads(True)
+    await control.late_globals(True)
     assert await control.clear_faults() == {
         "dropped": [], "removed_modules": [], "renamed_modules": {}, "duplicate_adds": False,
-        "delivery_delay_ms": 0, "absent_numbers": [], "stall_loads": False,
+        "delivery_delay_ms": 0, "absent_numbers": [], "stall_loads": False, "late_globals": False,
     }  # fmt: skip
 
 
@@ -163,3 +166,34 @@ async def test_whatsapp_web_stops_loading_on_demand(simulator, control) -> None:
         assert (await control.stall_loads(False))["stall_loads"] is False
         served = await http.get("/", timeout=5.0)
     assert served.status_code == 200 and "<html" in served.text.lower()
+
+
+async def test_a_saved_login_takes_its_backlog_before_the_globals_when_they_come_late(
+    open_page, control
+) -> None:
+    """late_globals: a page with a saved login goes online, takes (and confirms) what WhatsApp held
+    for it, and only then sets `window.Debug`: a client waiting for it hears no `add`. A page still
+    to be linked publishes at once."""
+    page = await open_page()
+    await page.link(control, PHONE)
+    context = page.page.context
+    await page.page.close()
+    for _ in range(40):  # the server notices the closed socket shortly after
+        if not (await control.devices())[0]["online"]:
+            break
+        await asyncio.sleep(0.05)
+    message_id = await control.send_message(CUSTOMER, PHONE, "held for the device")
+    assert (await control.late_globals(True))["late_globals"] is True
+
+    reopened = await open_page(context=context)
+    await reopened.wait_synced()
+    assert await reopened.js("window.__stateAtDebug") == "CONNECTED"
+    assert await reopened.events("add") == [], "taken before anyone could listen"
+    taken = await reopened.js(
+        "window.require('WAWebCollections').Msg.getModelsArray().map((m) => [m.id.id, m.isNewMsg])"
+    )
+    assert taken == [[message_id, True]]
+    assert (await control.devices())[0]["pending"] == 0, "confirmed to the server"
+
+    unlinked = await open_page()
+    assert await unlinked.wait_state("UNPAIRED") == "UNPAIRED"

@@ -137,17 +137,11 @@ def control_routes(sim: Simulator) -> list[Route]:
         return JSONResponse(sim.faults.to_json())
 
     async def stall(request: Request) -> JSONResponse:
-        enabled = (await _body(request)).get("enabled", True)
-        if not isinstance(enabled, bool):
-            raise InvalidRequest("invalid_stall", "enabled must be true or false")
-        sim.faults.stall_loads = enabled
+        sim.faults.stall_loads = await _enabled(request, "invalid_stall")
         return JSONResponse(sim.faults.to_json())
 
     async def late_globals(request: Request) -> JSONResponse:
-        enabled = (await _body(request)).get("enabled", True)
-        if not isinstance(enabled, bool):
-            raise InvalidRequest("invalid_late_globals", "enabled must be true or false")
-        sim.faults.late_globals = enabled
+        sim.faults.late_globals = await _enabled(request, "invalid_late_globals")
         return JSONResponse(sim.faults.to_json())
 
     async def refs_exhausted(request: Request) -> JSONResponse:
@@ -224,6 +218,14 @@ async def _body(request: Request) -> dict:
     if not isinstance(body, dict):
         raise InvalidRequest("invalid_json", "the body must be a JSON object")
     return body
+
+
+async def _enabled(request: Request, code: str) -> bool:
+    """A fault switch's `{"enabled": true|false}` (true when left out)."""
+    enabled = (await _body(request)).get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise InvalidRequest(code, "enabled must be true or false")
+    return enabled
 
 
 def _query_number(value: str) -> str:

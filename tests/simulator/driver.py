@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -127,6 +128,15 @@ class WaPage:
 
     async def storage_dump(self) -> dict:
         return json.loads(await self.js(STORAGE_DUMP_JS))
+
+
+async def close_and_wait_offline(page: WaPage, control: Any) -> None:
+    """Close the page; the server notices its closed socket shortly after (its device offline)."""
+    await page.page.close()
+    for _ in range(40):
+        if not (await control.devices())[0]["online"]:
+            return
+        await asyncio.sleep(0.05)
 
 
 # What IndexedDB and localStorage hold, with the type of every binary value.

@@ -3,10 +3,10 @@ refs running out, WhatsApp Web not loading, a saved login online before the page
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
+
+from tests.simulator.driver import close_and_wait_offline
 
 PHONE = "15550006001"
 CUSTOMER = "4915100006001"
@@ -177,11 +177,7 @@ async def test_a_saved_login_takes_its_backlog_before_the_globals_when_they_come
     page = await open_page()
     await page.link(control, PHONE)
     context = page.page.context
-    await page.page.close()
-    for _ in range(40):  # the server notices the closed socket shortly after
-        if not (await control.devices())[0]["online"]:
-            break
-        await asyncio.sleep(0.05)
+    await close_and_wait_offline(page, control)
     message_id = await control.send_message(CUSTOMER, PHONE, "held for the device")
     assert (await control.late_globals(True))["late_globals"] is True
 

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+
+from tests.simulator.driver import close_and_wait_offline
 
 PHONE = "15550004001"
 CUSTOMER = "4915100004001"
@@ -14,11 +15,7 @@ async def test_messages_sent_while_the_page_was_closed_arrive_on_reconnect(open_
     page = await open_page()
     await page.link(control, PHONE)
     context = page.page.context
-    await page.page.close()
-    for _ in range(40):  # the server notices the closed socket shortly after
-        if not (await control.devices())[0]["online"]:
-            break
-        await asyncio.sleep(0.05)
+    await close_and_wait_offline(page, control)
     first = await control.send_message(CUSTOMER, PHONE, "are you there?")
     second = await control.send_message(CUSTOMER, PHONE, "hello?")
     (device,) = await control.devices()

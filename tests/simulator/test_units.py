@@ -114,4 +114,5 @@ def test_faults_decide_reachability_and_what_pages_see() -> None:
     faults.dropped.add("*")
     assert faults.is_dropped(None) and faults.is_dropped("15550101")
     assert not faults.is_on_whatsapp("4915") and faults.is_on_whatsapp("4916")
-    assert faults.page_view() == {"removedModules": ["C"], "renamedModules": {"A": "B"}}
+    faults.late_globals = True
+    assert faults.page_view() == {"removedModules": ["C"], "renamedModules": {"A": "B"}, "lateGlobals": True}

@@ -59,9 +59,12 @@ class Soak:
         self.rng = random.Random(seed)
         self.phones = Phones(env.sim_url)
         self.sent: dict[str, tuple[str, str]] = {}  # text -> (session id, customer)
+        self.sent_at: dict[str, float] = {}  # text -> seconds since the traffic started
+        self.t0 = time.monotonic()
         self.customers = {s.id: [fresh_phone("4916") for _ in range(3)] for s in sessions}
         self.stop = threading.Event()
         self.errors: list[str] = []
+        self.held_at_fault: list[str] = []  # the sessions of the runner the last fault hit
         self.faults: list[dict] = []
 
     # ------------------------------------------------------------------ traffic
@@ -78,8 +81,10 @@ class Soak:
             customer = self.rng.choice(self.customers[session.id])
             text = f"soak-{count:06d}"
             try:
+                sent_at = round(time.monotonic() - self.t0, 2)
                 self.phones.send(customer, session.phone, text)
                 self.sent[text] = (session.id, customer)
+                self.sent_at[text] = sent_at
             except Exception as exc:  # the simulator stays up in this soak: record and go on
                 self.errors.append(f"send {text}: {exc}")
             count += 1
@@ -89,6 +94,11 @@ class Soak:
         env, stack = self.env, self.env.stack
         if kind in ("runner_sigkill", "runner_sigterm"):
             running = self.rng.choice([r for r in stack.runners.running if r.popen.poll() is None])
+            held = stack.sql(
+                "select id::text from public.whatsapp_web_sessions where runner_id = %s",
+                (env.runner_id(running),),
+            )
+            self.held_at_fault = [row[0] for row in held]
             if kind == "runner_sigkill":
                 kill_tree(running.pid)
             else:
@@ -130,6 +140,19 @@ class Soak:
         return tree_memory(pids).pss_mb / held
 
     # ------------------------------------------------------------------ the verdict
+    def whereabouts(self, text: str) -> dict:
+        """Where a lost message went: its session, when it was sent, and the runner faults that hit
+        the runner holding that session within a minute of it (seconds after the send: negative
+        before)."""
+        session_id, _customer = self.sent[text]
+        sent_at = self.sent_at.get(text)
+        hits = [
+            {"fault": f["fault"], "after_send_s": round(f["at_s"] - sent_at, 2)}
+            for f in self.faults
+            if sent_at is not None and session_id in f.get("held", ()) and abs(f["at_s"] - sent_at) <= 60
+        ]
+        return {"text": text, "session_id": session_id, "sent_at_s": sent_at, "its_runner_hit": hits}
+
     def verdict(self) -> dict:
         stack = self.env.stack
         rows = stack.sql(
@@ -151,6 +174,7 @@ class Soak:
             "stored_twice": sum(1 for t in self.sent if stored[t] > 1),
             "lost_count": sum(1 for t in self.sent if stored[t] == 0),
             "lost": sorted(t for t in self.sent if stored[t] == 0)[:50],
+            "lost_detail": [self.whereabouts(t) for t in sorted(t for t in self.sent if stored[t] == 0)[:50]],
             "replied": sum(1 for r in rows if r[1] == "replied"),
             "failed_with_reason": dict(failed),
             "unfinished_count": len(unfinished),
@@ -190,7 +214,7 @@ def run(args) -> dict:
         sessions = link_sessions(env.stack, dashboard, phones, sessions_n)
         soak = Soak(env, sessions, rate, seed=int(time.time()))
         sender = threading.Thread(target=soak.send_loop, name="customers", daemon=True)
-        started = time.monotonic()
+        started = soak.t0 = time.monotonic()  # the faults' and the messages' clock
         end = started + minutes * 60
         sender.start()
         samples: list[tuple[float, float]] = []
@@ -207,8 +231,16 @@ def run(args) -> dict:
                 kind = soak.rng.choice(faults)
                 log(f"fault: {kind}")
                 try:
+                    soak.held_at_fault = []
                     what = soak.fault(kind)
-                    soak.faults.append({"at_s": round(now - started, 1), "fault": kind, "what": what})
+                    soak.faults.append(
+                        {
+                            "at_s": round(now - soak.t0, 2),
+                            "fault": kind,
+                            "what": what,
+                            "held": soak.held_at_fault,
+                        }
+                    )
                 except Exception as exc:
                     soak.faults.append({"at_s": round(now - started, 1), "fault": kind, "error": str(exc)})
                 next_fault = time.monotonic() + args.fault_every
@@ -256,4 +288,6 @@ def run(args) -> dict:
                 ["memory growth after warm-up", "-" if growth is None else f"{growth:+.1%}"],
             ],
         )
+        for lost in verdict["lost_detail"]:
+            log(f"never stored: {lost}")
     return result

@@ -92,6 +92,7 @@ class Soak:
     # ------------------------------------------------------------------ faults
     def fault(self, kind: str) -> str:
         env, stack = self.env, self.env.stack
+        self.held_at_fault = []
         if kind in ("runner_sigkill", "runner_sigterm"):
             running = self.rng.choice([r for r in stack.runners.running if r.popen.poll() is None])
             held = stack.sql(
@@ -161,6 +162,7 @@ class Soak:
             " where m.direction = 'inbound' and m.content like 'soak-%%'"
         )
         stored = collections.Counter(r[0] for r in rows)
+        lost = sorted(t for t in self.sent if stored[t] == 0)
         delivered = collections.Counter(
             m["text"].removeprefix("You said: ")
             for m in self.phones.messages()
@@ -172,9 +174,9 @@ class Soak:
             "messages_sent": len(self.sent),
             "stored": sum(1 for t in self.sent if stored[t] >= 1),
             "stored_twice": sum(1 for t in self.sent if stored[t] > 1),
-            "lost_count": sum(1 for t in self.sent if stored[t] == 0),
-            "lost": sorted(t for t in self.sent if stored[t] == 0)[:50],
-            "lost_detail": [self.whereabouts(t) for t in sorted(t for t in self.sent if stored[t] == 0)[:50]],
+            "lost_count": len(lost),
+            "lost": lost[:50],
+            "lost_detail": [self.whereabouts(t) for t in lost[:50]],
             "replied": sum(1 for r in rows if r[1] == "replied"),
             "failed_with_reason": dict(failed),
             "unfinished_count": len(unfinished),
@@ -231,7 +233,6 @@ def run(args) -> dict:
                 kind = soak.rng.choice(faults)
                 log(f"fault: {kind}")
                 try:
-                    soak.held_at_fault = []
                     what = soak.fault(kind)
                     soak.faults.append(
                         {

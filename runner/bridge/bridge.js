@@ -183,14 +183,11 @@
     // What the page took before the bridge could listen (a saved login goes online as the app
     // loads, and WhatsApp will not deliver it again): reported now, in the same turn as the
     // subscription below, so nothing falls between them. The runner stores each id once.
-    if (typeof Msg.getModelsArray === "function") {
-      for (const msg of Msg.getModelsArray()) {
-        if (msg.isNewMsg) emit("message", { message: serialize(msg) });
-      }
-    }
-    Msg.on("add", (msg) => {
+    const reportNew = (msg) => {
       if (msg.isNewMsg) emit("message", { message: serialize(msg) });
-    });
+    };
+    if (typeof Msg.getModelsArray === "function") Msg.getModelsArray().forEach(reportNew);
+    Msg.on("add", reportNew);
     Msg.on("change:ack", (msg, ack) => {
       const m = serialize(msg);
       if (m.fromMe) recordAck(m.key, ack);

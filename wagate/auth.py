@@ -4,7 +4,8 @@ Two kinds of signature, chosen by the token's header and never by guessing:
 - HS256 with the project's JWT secret (legacy projects and the local stack);
 - RS256 / ES256 with a public key from the project's JWKS, looked up by the token's `kid`.
 Anything else (`none`, HS384, a public key used as an HMAC secret, ...) is refused. The claims
-`exp`, `aud`, `iss` and `sub` are required; `sub` must be a UUID (the user id).
+`exp`, `aud`, `iss` and `sub` are required; `sub` must be a UUID (the user id). A token of
+Supabase's anonymous sign-in (`is_anonymous: true`) is refused unless WAGATE_ALLOW_ANONYMOUS_USERS.
 
 The JWKS is cached as a whole for JWKS_CACHE_S. A token naming a key the cached set lacks (a
 rotation) fetches the set again, at most once per JWKS_REFRESH_COOLDOWN_S, so tokens with made-up
@@ -96,6 +97,10 @@ class TokenVerifier:
             user_id = None
         if user_id is None:
             raise Unauthorized("the access token's subject is not a user id")
+        if claims.get("is_anonymous") is True and not self._settings.allow_anonymous:
+            raise Unauthorized(
+                "anonymous users cannot use this API: sign in with an account", code="anonymous_not_allowed"
+            )
         return Principal(user_id=user_id, claims=claims)
 
     def _hmac_secret(self) -> str:

@@ -4,8 +4,7 @@ The same names are used by the API lambda, the runners, the local stack (`.local
 and the CDK app, so a value is spelled one way everywhere.
 
 In AWS, secrets are not put in the environment: `WAGATE_SECRET_ARN` names a Secrets Manager secret
-(JSON object) whose keys (`SUPABASE_SERVICE_ROLE_KEY`, `SUPABASE_JWT_SECRET`, `CHECKPOINT_KEY`)
-fill the settings that the environment leaves empty.
+(JSON object) whose keys (`SECRET_KEYS`) fill the settings that the environment leaves empty.
 """
 
 from __future__ import annotations
@@ -17,7 +16,15 @@ from dataclasses import dataclass, field
 
 from wagate.errors import ConfigError
 
-SECRET_KEYS = ("SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_JWT_SECRET", "CHECKPOINT_KEY")
+SECRET_KEYS = (
+    "SUPABASE_SERVICE_ROLE_KEY",
+    "SUPABASE_JWT_SECRET",
+    "CHECKPOINT_KEY",
+    # what the runners send to the project's own avatar-chat: the anon key (Supabase's gateway wants
+    # a JWT; the service key never leaves wagate) and the secret that signs the calls
+    "SUPABASE_ANON_KEY",
+    "AVATAR_CHAT_SIGNING_SECRET",
+)
 
 
 def _load_secret(arn: str) -> dict[str, str]:
@@ -59,6 +66,24 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
         raise ConfigError(f"setting {key} must be an integer, got {raw!r}") from exc
 
 
+def _flag(env: Mapping[str, str], key: str, default: bool = False) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"setting {key} must be 1 or 0 (true or false), got {raw!r}")
+
+
+def cors_origins(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The browser origins allowed to call the API (`CORS_ALLOW_ORIGINS`, comma-separated; the
+    older single `CORS_ALLOW_ORIGIN` still counts). None by default."""
+    raw = env.get("CORS_ALLOW_ORIGINS") or env.get("CORS_ALLOW_ORIGIN") or ""
+    return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+
+
 def _float(env: Mapping[str, str], key: str, default: float) -> float:
     raw = env.get(key, "").strip()
     if not raw:
@@ -77,6 +102,7 @@ class AuthSettings:
     audience: str
     jwt_secret: str | None
     jwks_url: str | None
+    allow_anonymous: bool = False  # Supabase's anonymous sign-ins (`is_anonymous`) as full users
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AuthSettings:
@@ -87,6 +113,7 @@ class AuthSettings:
             audience=env.get("JWT_AUDIENCE") or "authenticated",
             jwt_secret=env.get("SUPABASE_JWT_SECRET") or None,
             jwks_url=jwks or None,
+            allow_anonymous=_flag(env, "WAGATE_ALLOW_ANONYMOUS_USERS"),
         )
 
 
@@ -101,7 +128,12 @@ class Settings:
     checkpoint_bucket: str
     auth: AuthSettings
     aws_endpoint_url: str | None = None
-    cors_allow_origin: str = "*"
+    cors_allow_origins: tuple[str, ...] = ()
+    # Tenants' endpoints on private and loopback addresses, and http (a trusted network; the
+    # local stack): see wagate/endpoints.py. Link-local and metadata addresses stay refused.
+    allow_private_endpoints: bool = False
+    # How long a chatbot's previous signing secret stays valid after a rotation.
+    secret_rotation_overlap_s: int = 24 * 3600
     max_sessions_per_user: int = 20
     # Fixed one-minute windows counted in Postgres (the API is stateless); 0 turns a limit off.
     api_calls_per_minute: int = 600  # per user, every authenticated API call
@@ -120,7 +152,9 @@ class Settings:
             checkpoint_bucket=_require(env, "WAGATE_CHECKPOINT_BUCKET"),
             auth=AuthSettings.from_env(env),
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
-            cors_allow_origin=env.get("CORS_ALLOW_ORIGIN") or "*",
+            cors_allow_origins=cors_origins(env),
+            allow_private_endpoints=_flag(env, "WAGATE_ALLOW_PRIVATE_ENDPOINTS"),
+            secret_rotation_overlap_s=_int(env, "WAGATE_SECRET_ROTATION_OVERLAP_S", 24 * 3600),
             max_sessions_per_user=_int(env, "WAGATE_MAX_SESSIONS_PER_USER", 20),
             api_calls_per_minute=_int(env, "WAGATE_API_CALLS_PER_MINUTE", 600),
             sends_per_minute=_int(env, "WAGATE_SENDS_PER_MINUTE", 60),

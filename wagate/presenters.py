@@ -26,6 +26,7 @@ SESSION_FIELDS = (
     "pairing_code",
     "connected_at",
     "last_error",
+    "last_error_code",
     "created_at",
     "updated_at",
 )
@@ -42,6 +43,7 @@ MESSAGE_FIELDS = (
     "timestamp",
     "reply_to",
     "error",
+    "error_code",
 )
 
 
@@ -70,6 +72,23 @@ def public_session(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
 
 def public_message(row: Mapping[str, Any]) -> dict[str, Any]:
     return {name: row.get(name) for name in MESSAGE_FIELDS}
+
+
+def public_chatbot(row: Mapping[str, Any], secret: Mapping[str, Any] | None, now: datetime) -> dict[str, Any]:
+    """A chatbot its owner reads: never the secret itself, only when it was made or rotated."""
+    previous_until = parse_timestamp(secret.get("previous_valid_until")) if secret else None
+    return {
+        "chatbot_id": row["chatbot_id"],
+        "created_at": row.get("created_at"),
+        "signing_secret_created_at": (secret.get("rotated_at") or secret.get("created_at"))
+        if secret
+        else None,
+        "previous_secret_valid_until": (
+            secret.get("previous_valid_until")
+            if previous_until is not None and previous_until > now
+            else None
+        ),
+    }
 
 
 def qr_png(row: Mapping[str, Any], now: datetime) -> bytes:

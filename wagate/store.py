@@ -34,6 +34,8 @@ log = logging.getLogger("wagate.store")
 SESSIONS = "whatsapp_web_sessions"
 MESSAGES = "whatsapp_web_messages"
 RUNNERS = "whatsapp_web_runners"
+CHATBOTS = "wagate_chatbots"
+CHATBOT_SECRETS = "wagate_chatbot_secrets"
 
 Row = dict[str, Any]
 Where = Mapping[str, str]

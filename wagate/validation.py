@@ -5,7 +5,7 @@ never reaches the database: strings that Postgres cannot store (NUL, lone surrog
 here too.
 
 Codes: invalid_json, invalid_body, missing_field, unknown_field, invalid_field, text_too_long,
-invalid_phone, invalid_parameter, payload_too_large.
+invalid_phone, invalid_parameter, payload_too_large (and the endpoint guard's endpoint_not_allowed).
 """
 
 from __future__ import annotations
@@ -121,7 +121,10 @@ def text_field(max_length: int = MAX_TEXT_LENGTH) -> Parser:
     return parse
 
 
-def https_url_field(name: str, value: Any) -> str:
+def endpoint_url_field(name: str, value: Any) -> str:
+    """A URL wagate may be asked to call: well-formed http(s), no credentials, no control
+    characters. Whether wagate will call it (https only, no private address, ...) is the endpoint
+    guard's to say (`wagate.endpoints.check_endpoint`), after this."""
     url = _storable_string(name, value)
     invalid = InvalidInput(f"{name!r} must be an https:// URL without credentials", code="invalid_field")
     if len(url) > MAX_URL_LENGTH or _CONTROL.search(url) or " " in url:
@@ -131,7 +134,13 @@ def https_url_field(name: str, value: Any) -> str:
         port_ok = parts.port is None or parts.port > 0
     except ValueError as exc:
         raise invalid from exc
-    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password or not port_ok:
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or not port_ok
+    ):
         raise invalid
     return url
 
@@ -162,7 +171,7 @@ __all__ = [
     "BodySchema",
     "Field",
     "bool_parameter",
-    "https_url_field",
+    "endpoint_url_field",
     "is_uuid",
     "limit_parameter",
     "parse_json_object",

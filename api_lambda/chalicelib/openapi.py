@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wagate.failures import MESSAGE_CODES, SESSION_CODES
 from wagate.phone import E164_DIGITS_PATTERN
 from wagate.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from wagate.status import MAX_TEXT_LENGTH, Direction, MessageStatus, SessionStatus
@@ -15,9 +16,10 @@ from wagate.validation import MAX_URL_LENGTH, UUID_PATTERN
 
 ERROR_CODES = {
     400: "invalid_json, invalid_body, missing_field, unknown_field, invalid_field, text_too_long, "
-    "invalid_phone, invalid_parameter, invalid_cursor",
-    401: "unauthorized (also a valid token whose user no longer exists)",
-    404: "session_not_found, qr_not_available",
+    "invalid_phone, invalid_parameter, invalid_cursor, endpoint_not_allowed (a `bot_endpoint` the "
+    "endpoint guard refuses: the message says why)",
+    401: "unauthorized (also a valid token whose user no longer exists), anonymous_not_allowed",
+    404: "session_not_found, qr_not_available, chatbot_not_found (another user's chatbot looks the same)",
     406: "not_acceptable (the QR image needs `Accept: image/png`)",
     409: "session_not_connected, too_many_sessions, session_busy",
     410: "qr_expired",
@@ -81,9 +83,40 @@ SCHEMAS: dict[str, Any] = {
             "qr_expires_at": _nullable(_TIME),
             "pairing_code": _nullable({"type": "string"}),
             "connected_at": _nullable(_TIME),
-            "last_error": _nullable({"type": "string"}),
+            "last_error": _nullable({"type": "string", "description": "Plain words for the owner."}),
+            "last_error_code": _nullable(
+                {"type": "string", "description": "Stable: " + ", ".join(SESSION_CODES) + "."}
+            ),
             "created_at": _TIME,
             "updated_at": _TIME,
+            "bot_signing_secret": {
+                "type": "string",
+                "description": "Only in the answer to a create with `bot_endpoint` that made the "
+                "chatbot's signing secret (`whsec_…`): shown this once. It verifies the "
+                "Standard Webhooks signature of every call wagate makes to the endpoint.",
+            },
+        },
+    },
+    "Chatbot": {
+        "type": "object",
+        "required": ["chatbot_id", "created_at", "signing_secret_created_at", "previous_secret_valid_until"],
+        "properties": {
+            "chatbot_id": _UUID,
+            "created_at": _TIME,
+            "signing_secret_created_at": _nullable(_TIME),
+            "previous_secret_valid_until": _nullable(
+                {**_TIME, "description": "While a rotation's overlap lasts, calls carry both signatures."}
+            ),
+        },
+    },
+    "RotatedSecret": {
+        "type": "object",
+        "required": ["chatbot_id", "signing_secret", "rotated_at", "previous_valid_until"],
+        "properties": {
+            "chatbot_id": _UUID,
+            "signing_secret": {"type": "string", "description": "`whsec_…`, shown this once."},
+            "rotated_at": _TIME,
+            "previous_valid_until": _nullable(_TIME),
         },
     },
     "Message": {
@@ -104,7 +137,10 @@ SCHEMAS: dict[str, Any] = {
             "ack": _nullable({"type": "integer"}),
             "timestamp": _TIME,
             "reply_to": _nullable(_UUID),
-            "error": _nullable({"type": "string"}),
+            "error": _nullable({"type": "string", "description": "Plain words for the owner."}),
+            "error_code": _nullable(
+                {"type": "string", "description": "Stable: " + ", ".join(MESSAGE_CODES) + "."}
+            ),
         },
     },
     "CreateSessionRequest": {
@@ -120,9 +156,11 @@ SCHEMAS: dict[str, Any] = {
             "bot_endpoint": {
                 "type": "string",
                 "format": "uri",
-                "pattern": "^https://[^\\s@/?#]+(/[^\\s]*)?$",
+                "pattern": "^https?://[^\\s@/?#]+(/[^\\s]*)?$",
                 "maxLength": MAX_URL_LENGTH,
-                "description": "The chatbot's own https endpoint, instead of avatar-chat.",
+                "description": "The chatbot's own endpoint, instead of avatar-chat: https, on a public "
+                "address (http and private addresses only where the operator allows them). Calls to "
+                "it are signed with the chatbot's secret (Standard Webhooks).",
             },
         },
     },
@@ -317,6 +355,43 @@ PATHS: dict[str, Any] = {
                     "A page of messages.",
                 ),
                 **_errors(400, 401, 429, 404, 503),
+            },
+        },
+    },
+    "/api/chatbots": {
+        "get": {
+            "operationId": "listChatbots",
+            "summary": "My chatbots (a chatbot is its first linker's), with their secrets' dates.",
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["chatbots"],
+                        "properties": {"chatbots": {"type": "array", "items": _ref("Chatbot")}},
+                    },
+                    "My chatbots.",
+                ),
+                **_errors(401, 429, 503),
+            },
+        }
+    },
+    "/api/chatbots/{chatbot_id}/rotate-secret": {
+        "parameters": [
+            {
+                "name": "chatbot_id",
+                "in": "path",
+                "required": True,
+                "description": "The chatbot's id (a UUID).",
+                "schema": _UUID,
+            }
+        ],
+        "post": {
+            "operationId": "rotateChatbotSecret",
+            "summary": "A new signing secret for the chatbot's endpoint (the old one stays valid for "
+            "`WAGATE_SECRET_ROTATION_OVERLAP_S`, a day by default).",
+            "responses": {
+                "200": _json(_ref("RotatedSecret"), "The new secret, shown this once."),
+                **_errors(401, 429, 404, 503),
             },
         },
     },

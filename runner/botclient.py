@@ -1,35 +1,74 @@
-"""The chatbot call: POST the customer's message to avatar-chat, get the replies.
+"""The chatbot call: POST the customer's message to the chatbot, get the replies.
 
-Request (JSON), sent with the service key as bearer (Supabase Edge Functions verify a JWT):
+Two kinds of chatbot, which never share a connection:
+- the project's own `avatar-chat` Edge Function (`{SUPABASE_URL}/functions/v1/avatar-chat`): the
+  anon key as the JWT Supabase's gateway wants, and signed with AVATAR_CHAT_SIGNING_SECRET;
+- a chatbot's own endpoint (`bot_endpoint`), a URL a tenant chose: through the endpoint guard
+  (wagate/endpoints.py), on a pool of connections per tenant, and signed with that chatbot's
+  secret (shown to its owner when it was made).
+No key wagate holds (service key, JWT secret) is ever sent to either.
+
+Request (JSON), signed per Standard Webhooks (`webhook-id` = the stored message's row id, the same
+on every retry, `webhook-timestamp`, `webhook-signature`; wagate/signing.py):
     {"chatbot_id", "session_id", "conversation_id", "channel": "whatsapp_web",
      "message": {"id", "text", "timestamp"}, "customer": {"phone", "name"}}
     header Idempotency-Key: the stored message's row id (the same for every retry)
 Response 200 (JSON): {"replies": [{"text": "..."}, ...]}   (zero, one or several messages)
     also accepted: {"reply": "..."} or {"text": "..."} for a single reply.
-Timeouts, transport errors, 429 and 5xx are retried with backoff; other answers are final.
-A reply longer than WhatsApp's limit is split into parts (at a line break where possible); an
-answer of more than MAX_REPLY_MESSAGES messages in all fails instead of flooding the customer.
+Each attempt is bounded as a whole by BOT_TIMEOUT_S (waiting for a connection, connecting, the
+answer's last byte) and its answer by BOT_MAX_ANSWER_BYTES. Timeouts, transport errors, 429 and
+5xx are retried with backoff; other answers are final. A reply longer than WhatsApp's limit is split
+into parts (at a line break where possible); an answer of more than MAX_REPLY_MESSAGES messages in
+all fails instead of flooding the customer. Failures carry a stable code (wagate/failures.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
+from wagate import failures
 from wagate.backoff import compute_backoff
+from wagate.endpoints import EndpointAnswer, EndpointFailure, GuardedClients, post
+from wagate.signing import signature_headers
 from wagate.status import MAX_TEXT_LENGTH
 
+if TYPE_CHECKING:
+    from runner.settings import RunnerSettings
+
 MAX_REPLY_MESSAGES = 10  # per customer message, after splitting (10 x 65,536 characters)
+USER_AGENT = "wagate (+https://github.com/wagate)"
+
+# What a failed attempt means: (code, words for the tenant, worth another attempt).
+_FAILURES = {
+    "timeout": (failures.CHATBOT_TIMEOUT, "the chatbot did not answer in time", True),
+    "unreachable": (failures.CHATBOT_UNREACHABLE, "the chatbot could not be reached", True),
+    "not_allowed": (
+        failures.ENDPOINT_NOT_ALLOWED,
+        "the chatbot's endpoint leads to an address wagate does not call (private or reserved)",
+        False,
+    ),
+    "redirect": (
+        failures.CHATBOT_REDIRECT,
+        "the chatbot answered with a redirect, which wagate does not follow",
+        False,
+    ),
+    "too_large": (failures.CHATBOT_ANSWER_TOO_LARGE, "the chatbot's answer is too large", False),
+    "bad_answer": (failures.CHATBOT_BAD_ANSWER, "the chatbot's answer could not be read", False),
+}
 
 
 class BotError(Exception):
-    """The chatbot did not give a usable answer; `reason` is stored on the message."""
+    """The chatbot did not give a usable answer; `code` and `reason` are stored on the message."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str = failures.CHATBOT_BAD_ANSWER) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -37,6 +76,10 @@ class BotRequest:
     url: str
     payload: dict
     idempotency_key: str
+    # None: the project's own avatar-chat; else the chatbot owner's user id (their own endpoint,
+    # called through the guard on that tenant's connections)
+    tenant: str | None = None
+    secrets: tuple[str, ...] = ()  # sign the call (two while a rotation's overlap lasts)
 
 
 def parse_replies(body: object) -> list[str]:
@@ -80,38 +123,106 @@ def split_text(text: str, limit: int = MAX_TEXT_LENGTH) -> list[str]:
 
 
 class BotClient:
-    def __init__(self, service_key: str, *, timeout_s: float, attempts: int) -> None:
-        self._client = httpx.AsyncClient(
-            timeout=timeout_s,
-            headers={"Authorization": f"Bearer {service_key}", "apikey": service_key},
+    def __init__(
+        self,
+        *,
+        anon_key: str,
+        timeout_s: float,
+        attempts: int,
+        allow_private_endpoints: bool = False,
+        connections_per_tenant: int = 8,
+        max_answer_bytes: int = 8 * 1024 * 1024,
+    ) -> None:
+        # The project's avatar-chat: the anon key is what Supabase's gateway checks (verify_jwt);
+        # what the function trusts is the signature.
+        self._project = httpx.AsyncClient(
+            timeout=None,
+            trust_env=False,
+            follow_redirects=False,
+            headers={"Authorization": f"Bearer {anon_key}", "apikey": anon_key, "User-Agent": USER_AGENT},
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         )
+        self._tenants = GuardedClients(
+            allow_private=allow_private_endpoints,
+            per_tenant=connections_per_tenant,
+            user_agent=USER_AGENT,
+        )
+        self.timeout_s = timeout_s
         self.attempts = attempts
+        self.max_answer_bytes = max_answer_bytes
+
+    @classmethod
+    def from_settings(cls, settings: RunnerSettings) -> BotClient:
+        return cls(
+            anon_key=settings.supabase_anon_key,
+            timeout_s=settings.bot_timeout_s,
+            attempts=settings.bot_attempts,
+            allow_private_endpoints=settings.common.allow_private_endpoints,
+            connections_per_tenant=settings.bot_connections_per_tenant,
+            max_answer_bytes=settings.bot_max_answer_bytes,
+        )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._project.aclose()
+        await self._tenants.aclose()
 
     async def ask(self, request: BotRequest) -> list[str]:
-        last_reason = "no attempt made"
+        if not request.secrets:
+            raise BotError(
+                "the chatbot's endpoint has no signing secret: make one with "
+                "POST /api/chatbots/{id}/rotate-secret",
+                failures.CHATBOT_SECRET_MISSING,
+            )
+        body = json.dumps(request.payload, ensure_ascii=False, separators=(",", ":")).encode()
+        code, reason = failures.CHATBOT_BAD_ANSWER, "no attempt made"
         for attempt in range(1, self.attempts + 1):
+            headers = {
+                "Content-Type": "application/json",
+                "Idempotency-Key": request.idempotency_key,
+                # signed per attempt: the timestamp is part of what is signed
+                **signature_headers(request.secrets, message_id=request.idempotency_key, body=body),
+            }
             try:
-                response = await self._client.post(
-                    request.url, json=request.payload, headers={"Idempotency-Key": request.idempotency_key}
-                )
-            except httpx.TimeoutException:
-                last_reason = "chatbot timed out"
-            except httpx.TransportError as exc:
-                last_reason = f"chatbot unreachable ({type(exc).__name__})"
+                answer = await self._post(request, body, headers)
+            except EndpointFailure as exc:
+                code, reason, retry = _FAILURES.get(exc.code, _FAILURES["unreachable"])
+                if exc.code == "timeout":
+                    reason = f"the chatbot did not answer within {self.timeout_s:g} s"
+                if not retry:
+                    raise BotError(reason, code) from exc
             else:
-                if response.status_code == 200:
-                    try:
-                        body = response.json()
-                    except ValueError as exc:
-                        raise BotError("chatbot answered with something that is not JSON") from exc
-                    return parse_replies(body)
-                last_reason = f"chatbot answered HTTP {response.status_code}"
-                if response.status_code < 500 and response.status_code != 429:
-                    raise BotError(last_reason)
+                if answer.status == 200:
+                    return _replies_of(answer)
+                code, reason = failures.CHATBOT_HTTP_ERROR, f"the chatbot answered HTTP {answer.status}"
+                if answer.status < 500 and answer.status != 429:
+                    raise BotError(reason, code)
             if attempt < self.attempts:
                 await asyncio.sleep(compute_backoff(attempt, base_s=0.5, max_s=8.0))
-        raise BotError(f"{last_reason} after {self.attempts} attempts")
+        raise BotError(f"{reason} (after {self.attempts} attempts)", code)
+
+    async def _post(self, request: BotRequest, body: bytes, headers: dict[str, str]) -> EndpointAnswer:
+        if request.tenant is None:
+            return await post(
+                self._project,
+                request.url,
+                content=body,
+                headers=headers,
+                deadline_s=self.timeout_s,
+                max_bytes=self.max_answer_bytes,
+            )
+        return await self._tenants.post(
+            request.tenant,
+            request.url,
+            content=body,
+            headers=headers,
+            deadline_s=self.timeout_s,
+            max_bytes=self.max_answer_bytes,
+        )
+
+
+def _replies_of(answer: EndpointAnswer) -> list[str]:
+    try:
+        body = json.loads(answer.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BotError("chatbot answered with something that is not JSON") from exc
+    return parse_replies(body)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from runner.botclient import BotError, BotRequest
 from runner.repository import StoreUnavailable
+from wagate import failures
 from wagate.backoff import compute_backoff
 from wagate.status import Direction, MessageStatus
 
@@ -94,6 +95,8 @@ class ConversationPipeline:
         self.sequencer = ChatSequencer()  # answering and sending, in order per chat
         self.intake = ChatSequencer()  # storing inbound messages, in order per chat, chats in parallel
         self._pending: set[str] = set()  # rows with a job queued or running: never submitted twice
+        # A session's chats wait their turn for the chatbot beyond this many calls in flight.
+        self._bot_calls = asyncio.Semaphore(session.deps.settings.bot_calls_per_session)
 
     def _submit(self, chat: str, row_id: str, job: Job) -> None:
         if row_id in self._pending:
@@ -130,9 +133,10 @@ class ConversationPipeline:
             "status": str(MessageStatus.RECEIVED),
         }
         if message.get("type", "chat") != "chat":
-            row["status"], row["error"] = (
+            row["status"], row["error"], row["error_code"] = (
                 str(MessageStatus.FAILED),
                 f"unsupported message type: {message['type']}",
+                failures.UNSUPPORTED_MESSAGE,
             )
             row["content"] = row["content"] or f"[{message['type']}]"
         notify_name = message.get("notifyName")
@@ -183,28 +187,19 @@ class ConversationPipeline:
             await deps.repo.mark_message(
                 inbound["id"], deps.settings.runner_id, session.epoch, MessageStatus.REPLYING
             )
-        request = BotRequest(
-            url=session.row.get("bot_endpoint") or deps.settings.common.avatar_chat_url,
-            payload={
-                "chatbot_id": session.row["chatbot_id"],
-                "session_id": session.id,
-                "conversation_id": f"{session.id}:{inbound['from_number']}",
-                "channel": "whatsapp_web",
-                "message": {
-                    "id": inbound["message_id"],
-                    "text": inbound["content"],
-                    "timestamp": inbound["timestamp"],
-                },
-                "customer": {"phone": inbound["from_number"], "name": inbound.get("_notify_name")},
-            },
-            idempotency_key=inbound["id"],
-        )
         try:
-            texts = await deps.bot.ask(request)
+            texts = await self._ask_chatbot(inbound)
         except BotError as exc:
-            log.warning("chatbot failed", extra={"session_id": session.id, "reason": exc.reason})
+            log.warning(
+                "chatbot failed", extra={"session_id": session.id, "code": exc.code, "reason": exc.reason}
+            )
             await deps.repo.mark_message(
-                inbound["id"], deps.settings.runner_id, session.epoch, MessageStatus.FAILED, error=exc.reason
+                inbound["id"],
+                deps.settings.runner_id,
+                session.epoch,
+                MessageStatus.FAILED,
+                error=exc.reason,
+                error_code=exc.code,
             )
             return
         replies = await deps.repo.rpc(
@@ -221,6 +216,36 @@ class ConversationPipeline:
             replies = [r for r in stored if r["status"] == MessageStatus.QUEUED]
         for reply in replies or []:
             await self.send(reply, check_number=False)
+
+    async def _ask_chatbot(self, inbound: dict) -> list[str]:
+        """The chatbot's replies: the session's own endpoint (its owner's chatbot, through the
+        endpoint guard, signed with the chatbot's secret) or the project's avatar-chat."""
+        session, deps = self.session, self.session.deps
+        row = session.row
+        profile = await deps.chatbots.get(row["chatbot_id"], row["user_id"])
+        if not profile.owned:
+            raise BotError("this chatbot belongs to another user", failures.CHATBOT_NOT_FOUND)
+        endpoint = row.get("bot_endpoint")
+        request = BotRequest(
+            url=endpoint or deps.settings.common.avatar_chat_url,
+            payload={
+                "chatbot_id": row["chatbot_id"],
+                "session_id": session.id,
+                "conversation_id": f"{session.id}:{inbound['from_number']}",
+                "channel": "whatsapp_web",
+                "message": {
+                    "id": inbound["message_id"],
+                    "text": inbound["content"],
+                    "timestamp": inbound["timestamp"],
+                },
+                "customer": {"phone": inbound["from_number"], "name": inbound.get("_notify_name")},
+            },
+            idempotency_key=inbound["id"],
+            tenant=row["user_id"] if endpoint else None,
+            secrets=profile.secrets if endpoint else deps.settings.avatar_chat_secrets,
+        )
+        async with self._bot_calls:
+            return await deps.bot.ask(request)
 
     # ------------------------------------------------------------------ outbound
     def submit_outbound(self, row: dict) -> None:
@@ -242,6 +267,7 @@ class ConversationPipeline:
                 session.epoch,
                 MessageStatus.FAILED,
                 error=f"{row['to_number']} is not on WhatsApp",
+                error_code=failures.NOT_ON_WHATSAPP,
                 expected_status=MessageStatus.QUEUED,
             )
             return
@@ -253,12 +279,14 @@ class ConversationPipeline:
         except Exception as exc:  # the page failed the send: recorded, not retried blindly
             if session.delivery_stopped:
                 raise  # closed under the send: it stays queued, the next owner sends it (same id)
+            log.warning("send failed", extra={"session_id": session.id, "error": str(exc)[:300]})
             await deps.repo.mark_message(
                 row["id"],
                 runner_id,
                 session.epoch,
                 MessageStatus.FAILED,
-                error=f"send failed: {str(exc)[:200]}",
+                error="WhatsApp Web did not send the message",
+                error_code=failures.SEND_FAILED,
                 expected_status=MessageStatus.QUEUED,
             )
             raise

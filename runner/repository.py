@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from wagate.errors import StoreUnavailable
+from wagate.failures import Failure
 from wagate.status import Direction, MessageStatus
 from wagate.store import MESSAGES, RUNNERS, SESSIONS, AsyncStore, eq, in_, lt
 
@@ -103,10 +104,10 @@ class RunnerRepository:
             raise LeaseLost(session_id)
         return rows[0]
 
-    async def fail_session(self, session_id: str, reason: str) -> None:
+    async def fail_session(self, session_id: str, failure: Failure) -> None:
         """Unfenced: for a session this runner does not hold (a command for it kept failing)."""
         await self.store.update(
-            SESSIONS, {"status": "failed", "last_error": reason}, where={"id": eq(session_id)}
+            SESSIONS, {"status": "failed", **failure.session_fields()}, where={"id": eq(session_id)}
         )
 
     # ------------------------------------------------------------------ messages
@@ -148,6 +149,7 @@ class RunnerRepository:
         *,
         whatsapp_id: str | None = None,
         error: str | None = None,
+        error_code: str | None = None,
         ack: int | None = None,
         expected_status: MessageStatus | None = None,
     ) -> bool:
@@ -163,6 +165,7 @@ class RunnerRepository:
                 p_error=error,
                 p_ack=ack,
                 p_expected_status=str(expected_status) if expected_status else None,
+                p_error_code=error_code,
             )
         )
 

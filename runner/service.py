@@ -15,13 +15,16 @@ from collections.abc import AsyncIterator
 from runner.acks import AckWriter
 from runner.botclient import BotClient
 from runner.browser import BrowserOwner
+from runner.chatbots import ChatbotProfiles
 from runner.checkpoint import CheckpointBucket, Checkpoints, ContextStrategy, ProfileStrategy, Sealer
+from runner.erasure import Erasures
 from runner.platform import PlatformReporter
 from runner.queues import ReceivedCommand, RunnerQueues
 from runner.repository import LeaseLost, RunnerRepository
-from runner.session import SessionDeps, WhatsAppSession
+from runner.session import OpenFailed, SessionDeps, WhatsAppSession
 from runner.settings import RunnerSettings
 from runner.warm import WarmPages
+from wagate import failures
 from wagate.commands import Command, CommandType
 from wagate.errors import InvalidInput, WagateError
 from wagate.status import SessionStatus
@@ -38,6 +41,7 @@ RELEASED_LIVE = {
 }
 REOPEN_WINDOW_S = 300.0
 ORPHAN_SCAN_S = 1.0  # how often expired leases are looked for (one indexed UPDATE)
+ERASURE_SCAN_S = 2.0  # how often deleted sessions' logouts and erasures are looked for
 REOPEN_LIMIT = 3
 
 
@@ -60,9 +64,7 @@ class Runner:
         self.repo = RunnerRepository(settings.common.rest_url, settings.common.service_role_key)
         self.queues = RunnerQueues(max_receives=settings.max_receives)
         self.queues.on_recreated = self._resume_all
-        self.bot = BotClient(
-            settings.common.service_role_key, timeout_s=settings.bot_timeout_s, attempts=settings.bot_attempts
-        )
+        self.bot = BotClient.from_settings(settings)
         self.browser = BrowserOwner(on_browser_lost=self._browser_lost)
         self.warm = (
             WarmPages(
@@ -83,8 +85,10 @@ class Runner:
             browser=self.browser,
             checkpoints=self.checkpoints,
             acks=self.acks.book,
+            chatbots=ChatbotProfiles(self.repo, ttl_s=settings.bot_profile_ttl_s),
             warm=self.warm,
         )
+        self.erasures = Erasures(settings, self.repo, self.checkpoints, self.sessions)
         self.platform = PlatformReporter(settings.common.extra, endpoint_url=settings.common.aws_endpoint_url)
         self._reopening: set[str] = set()
         self._reopens: dict[str, list[float]] = {}
@@ -123,6 +127,7 @@ class Runner:
             asyncio.create_task(self._own_queue_loop(), name="own-queue"),
             asyncio.create_task(self._start_queue_loop(), name="start-queue"),
             asyncio.create_task(self._orphan_loop(), name="orphans"),
+            asyncio.create_task(self._erasure_loop(), name="erasures"),
             asyncio.create_task(self.acks.run(), name="acks"),
         ]
         stopper = asyncio.create_task(self._stop.wait())
@@ -143,7 +148,7 @@ class Runner:
         deregister — within SHUTDOWN_DEADLINE_S (ECS kills the task at its stopTimeout)."""
         deadline = time.monotonic() + self.settings.shutdown_deadline_s
         for task in self._tasks:
-            if task.get_name() in ("start-queue", "own-queue", "orphans"):
+            if task.get_name() in ("start-queue", "own-queue", "orphans", "erasures"):
                 task.cancel()
         sessions = list(self.sessions.values())
         log.info("runner stopping", extra={**self.log_extra, "sessions": len(sessions)})
@@ -256,6 +261,14 @@ class Runner:
             except WagateError as exc:
                 log.warning("orphan scan failed", extra={**self.log_extra, "error": str(exc)})
 
+    async def _erasure_loop(self) -> None:
+        """Deleted sessions (and deleted users' sessions): log their devices out, erase their checkpoints."""
+        async for _ in poll(ERASURE_SCAN_S):
+            try:
+                await self.erasures.run_once()
+            except WagateError as exc:
+                log.warning("erasure scan failed", extra={**self.log_extra, "error": str(exc)})
+
     async def _adopt_orphans(self) -> None:
         """OPEN_CONCURRENCY workers, each claiming one orphaned session and opening it, until none
         is left or this runner is full: a session is claimed only when it is about to be opened
@@ -325,7 +338,6 @@ class Runner:
                 await self.queues.extend_visibility(received, 60)
 
     async def _command_failed(self, received: ReceivedCommand, command: Command, exc: Exception) -> None:
-        reason = f"command {command.type} failed {received.receive_count} time(s): {str(exc)[:300]}"
         log.warning(
             "command failed",
             extra={
@@ -337,12 +349,13 @@ class Runner:
         )
         if received.receive_count >= self.settings.max_receives:
             # The next receive moves it to the dead-letter queue; the session says why.
+            failure = failures.command_failed(str(command.type), received.receive_count)
             session = self.sessions.get(command.session_id)
             if session is not None:
-                await session.fail(reason)
+                await session.fail(failure)
             else:
                 with contextlib.suppress(WagateError):
-                    await self.repo.fail_session(command.session_id, reason)
+                    await self.repo.fail_session(command.session_id, failure)
             with contextlib.suppress(WagateError):
                 await self.queues.extend_visibility(received, 1)
             return
@@ -421,11 +434,15 @@ class Runner:
                 except WagateError:
                     raise
                 except Exception as exc:
-                    reason = f"could not open WhatsApp Web: {str(exc)[:300]}"
+                    log.warning(
+                        "could not open WhatsApp Web", extra={**session.log_extra, "error": str(exc)[:300]}
+                    )
                     if not session.restoring:
-                        await session.fail(reason)
+                        await session.fail(
+                            exc.failure if isinstance(exc, OpenFailed) else failures.WHATSAPP_WEB_DID_NOT_OPEN
+                        )
                         return
-                    retry = reason  # a saved login: opened again (below, with the slot given back)
+                    retry = "WhatsApp Web could not be opened"  # a saved login: opened again (below)
                 else:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(session.settled.wait(), self.settings.load_timeout_s)
@@ -462,7 +479,9 @@ class Runner:
             now = time.monotonic()
             recent = [t for t in self._reopens.get(session.id, []) if now - t < REOPEN_WINDOW_S]
             if len(recent) >= REOPEN_LIMIT:
-                await session.fail(f"{reason}, {len(recent) + 1} times in {REOPEN_WINDOW_S / 60:.0f} minutes")
+                await session.fail(
+                    failures.whatsapp_web_unstable(reason, len(recent) + 1, REOPEN_WINDOW_S / 60)
+                )
                 return
             self._reopens[session.id] = [*recent, now]
             log.warning("reopening session", extra={**session.log_extra, "reason": reason})

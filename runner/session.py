@@ -20,18 +20,29 @@ from runner.pipeline import ConversationPipeline
 from runner.qr import render_qr_png
 from runner.ratelimit import TokenBucket
 from runner.repository import LeaseLost
+from wagate import failures
+from wagate.failures import Failure
 from wagate.status import QR_TTL_SECONDS, SessionStatus
 
 if TYPE_CHECKING:
     from runner.acks import AckBook
     from runner.botclient import BotClient
     from runner.browser import BrowserOwner
+    from runner.chatbots import ChatbotProfiles
     from runner.checkpoint import Checkpoints
     from runner.repository import RunnerRepository
     from runner.settings import RunnerSettings
     from runner.warm import WarmPages
 
 log = logging.getLogger("runner.session")
+
+
+class OpenFailed(Exception):
+    """The session could not be opened; `failure` is what its owner reads."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
 
 
 @dataclass
@@ -42,6 +53,7 @@ class SessionDeps:
     browser: BrowserOwner
     checkpoints: Checkpoints
     acks: AckBook
+    chatbots: ChatbotProfiles
     warm: WarmPages | None = None
 
 
@@ -113,23 +125,22 @@ class WhatsAppSession:
         try:
             restored = await self.deps.checkpoints.load(self.id)
         except CheckpointStorageError as exc:
-            raise RuntimeError(f"cannot read the session's checkpoint: {exc}") from exc
+            log.warning("checkpoint unreadable", extra={**self.log_extra, "error": str(exc)[:300]})
+            raise OpenFailed(failures.CHECKPOINT_UNAVAILABLE) from exc
         step("checkpoint_ms")
         self.restored_epoch = restored.epoch
-        restore_problem = None
+        restore_problem: Failure | None = None
         if restored.problem:
-            restore_problem = (
-                f"the saved login could not be restored ({restored.problem}); scan a new QR code"
-            )
+            restore_problem = failures.CHECKPOINT_UNREADABLE
             log.warning("checkpoint unusable", extra={**self.log_extra, "reason": restored.problem})
         elif restored.state is not None:
             self.restoring = True
             log.info("checkpoint.restoring", extra={**self.log_extra, "from_epoch": restored.epoch})
         elif self._claimed_status == SessionStatus.CONNECTED:
-            restore_problem = "no saved login was found for this session; scan a new QR code"
+            restore_problem = failures.CHECKPOINT_MISSING
             log.warning("checkpoint missing", extra=self.log_extra)
         if restore_problem:
-            await self.set_status(last_error=restore_problem)
+            await self.set_status(**restore_problem.session_fields())
         self._consumer = asyncio.create_task(self._consume_events(), name=f"events-{self.id}")
         self._tasks.append(self._consumer)
         self._tasks.append(asyncio.create_task(self._load_watchdog(), name=f"watchdog-{self.id}"))
@@ -191,14 +202,7 @@ class WhatsAppSession:
     async def _load_watchdog(self) -> None:
         await asyncio.sleep(self.deps.settings.load_timeout_s)
         if self.status in (SessionStatus.STARTING, SessionStatus.PENDING):
-            self.events.put_nowait(
-                {
-                    "type": "error",
-                    "code": "load_timeout",
-                    "message": f"WhatsApp Web showed neither a QR code nor a login within "
-                    f"{self.deps.settings.load_timeout_s:.0f} s",
-                }
-            )
+            self.events.put_nowait({"type": "error", "code": "load_timeout"})
 
     async def _consume_events(self) -> None:
         while True:  # until close() cancels it, after the page has stopped delivering
@@ -230,7 +234,7 @@ class WhatsAppSession:
                     qr_code=None,
                     qr_expires_at=None,
                     pairing_code=None,
-                    last_error="nobody scanned the QR code in time; restart for a new one",
+                    **failures.QR_NOT_SCANNED.session_fields(),
                 )
                 await self.close()
         elif kind == "state":
@@ -248,15 +252,15 @@ class WhatsAppSession:
         elif kind == "error" and event.get("code") == "load_timeout" and self.restoring and self._on_lost:
             # A saved login that did not load in time (a busy machine, WhatsApp slow): opened
             # again, within the runner's reopen budget, rather than failed with customers waiting.
-            await self._on_lost(self, _describe_error(event))
+            await self._on_lost(self, "WhatsApp Web did not load in time")
         elif kind == "error":
-            await self.fail(_describe_error(event))
+            await self.fail(self._failure_of(event))
         elif kind in ("page_crashed", "page_closed") and not self._closed and not self._ending:
             reason = f"the WhatsApp Web page {'crashed' if kind == 'page_crashed' else 'was closed'}"
             if self._on_lost is not None:
                 await self._on_lost(self, reason)
             else:
-                await self.fail(reason)
+                await self.fail(failures.whatsapp_web_unstable(reason, 1, 5))
 
     async def _on_qr(self, qr: str) -> None:
         if self.row.get("pairing_phone"):
@@ -266,10 +270,7 @@ class WhatsAppSession:
         expires = datetime.now(UTC) + timedelta(seconds=QR_TTL_SECONDS)
         fields: dict[str, Any] = {}
         if self.restored_epoch is not None and self.status != SessionStatus.QR_READY:
-            fields["last_error"] = (
-                "the saved login is no longer valid (the phone may have unlinked this device); "
-                "scan a new QR code"
-            )
+            fields = failures.LOGIN_REVOKED.session_fields()
         await self.set_status(
             SessionStatus.QR_READY, qr_code=png, qr_expires_at=expires.isoformat(), **fields
         )
@@ -297,16 +298,14 @@ class WhatsAppSession:
         elif state == "CONFLICT":
             # Only a copy of this login can be open elsewhere (a runner that lost the lease). The
             # write is fenced: the holder takes the session back, anyone else gets LeaseLost.
-            await self.set_status(SessionStatus.DISCONNECTED, last_error="opened elsewhere; taking it back")
+            await self.set_status(SessionStatus.DISCONNECTED, **failures.OPENED_ELSEWHERE.session_fields())
             if self.page is not None:
                 with contextlib.suppress(PlaywrightError):
                     await self.page.evaluate("() => window.require('WAWebSocketModel').Socket.takeover()")
         elif state == "TIMEOUT" and self.status == SessionStatus.CONNECTED:
-            await self.set_status(
-                SessionStatus.DISCONNECTED, last_error="connection to WhatsApp lost; reconnecting"
-            )
+            await self.set_status(SessionStatus.DISCONNECTED, **failures.CONNECTION_LOST.session_fields())
         elif state == "CONNECTED" and self.status == SessionStatus.DISCONNECTED and self._ready.is_set():
-            await self.set_status(SessionStatus.CONNECTED, last_error=None)
+            await self.set_status(SessionStatus.CONNECTED, **failures.CLEARED)
             await self.pipeline.resume_unfinished()  # what waited for the connection (sends)
         elif state in ("UNPAIRED", "OPENING") and self.row.get("pairing_phone"):
             with contextlib.suppress(PlaywrightError):
@@ -322,7 +321,7 @@ class WhatsAppSession:
             qr_code=None,
             qr_expires_at=None,
             pairing_code=None,
-            last_error=None,
+            **failures.CLEARED,
         )
         self._ready.set()
         if self.restored_epoch is not None:
@@ -347,16 +346,32 @@ class WhatsAppSession:
             SessionStatus.LOGGED_OUT,
             qr_code=None,
             qr_expires_at=None,
-            last_error="the phone unlinked this device; connect again with a new QR code",
+            **failures.UNLINKED_BY_PHONE.session_fields(),
         )
         await self.close()
         await self.erase_checkpoints()
 
-    async def fail(self, reason: str) -> None:
-        log.warning("session failed", extra={**self.log_extra, "reason": reason})
+    async def fail(self, failure: Failure) -> None:
+        log.warning(
+            "session failed", extra={**self.log_extra, "code": failure.code, "reason": failure.message}
+        )
         with contextlib.suppress(LeaseLost):
-            await self.set_status(SessionStatus.FAILED, last_error=reason, qr_code=None, qr_expires_at=None)
+            await self.set_status(
+                SessionStatus.FAILED, qr_code=None, qr_expires_at=None, **failure.session_fields()
+            )
         await self.close()
+
+    def _failure_of(self, event: dict) -> Failure:
+        """What the owner reads about a bridge error (its own text goes to the log)."""
+        if event.get("code") == "module_missing":
+            return failures.whatsapp_web_changed(str(event.get("module")))
+        if event.get("code") == "load_timeout":
+            return failures.whatsapp_web_did_not_load(self.deps.settings.load_timeout_s)
+        log.warning(
+            "bridge error",
+            extra={**self.log_extra, "code": event.get("code"), "error": str(event.get("message"))[:300]},
+        )
+        return failures.WHATSAPP_WEB_ERROR
 
     async def _stop_delivery(self, wait_s: float = 5.0) -> None:
         """Close the page's connection to WhatsApp for good, wait until every message the page
@@ -486,7 +501,7 @@ class WhatsAppSession:
         self._ending = True
         if status is not None:
             await self.set_status(
-                status, qr_code=None, qr_expires_at=None, pairing_code=None, last_error=None
+                status, qr_code=None, qr_expires_at=None, pairing_code=None, **failures.CLEARED
             )
         if self.page is not None and not self.page.is_closed():
             with contextlib.suppress(PlaywrightError):
@@ -530,12 +545,3 @@ class WhatsAppSession:
                 await self.deps.repo.release_session(self.id, self.deps.settings.runner_id, self.epoch)
         if self._on_closed:
             self._on_closed(self)
-
-
-def _describe_error(event: dict) -> str:
-    if event.get("code") == "module_missing":
-        return (
-            f"WhatsApp Web changed: module {event.get('module')} is missing "
-            f"(wagate bridge cannot drive this version)"
-        )
-    return str(event.get("message") or event.get("code") or "unknown bridge error")

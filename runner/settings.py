@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wagate.config import Settings, _float, _int, resolve_environment
+from wagate.config import Settings, _float, _int, _require, resolve_environment
 from wagate.errors import ConfigError
+from wagate.signing import is_signing_secret
 
 DEFAULT_WA_WEB_URL = "https://web.whatsapp.com/"
 
@@ -29,6 +30,21 @@ def _strategy(raw: str) -> str:
     return value
 
 
+def _signing_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    """AVATAR_CHAT_SIGNING_SECRET, and while a rotation's overlap lasts ..._PREVIOUS too."""
+    current = _require(env, "AVATAR_CHAT_SIGNING_SECRET")
+    previous = env.get("AVATAR_CHAT_SIGNING_SECRET_PREVIOUS", "").strip()
+    for key, value in (
+        ("AVATAR_CHAT_SIGNING_SECRET", current),
+        ("AVATAR_CHAT_SIGNING_SECRET_PREVIOUS", previous),
+    ):
+        if value and not is_signing_secret(value):
+            raise ConfigError(
+                f"{key} must be a Standard Webhooks secret: whsec_ and base64 of 24+ random bytes"
+            )
+    return (current, previous) if previous else (current,)
+
+
 @dataclass(frozen=True)
 class RunnerSettings:
     common: Settings
@@ -42,8 +58,14 @@ class RunnerSettings:
     poll_wait_s: int
     load_timeout_s: float  # WhatsApp Web must show a QR or log in within this
     open_concurrency: int  # sessions opened (a page loaded, a login restored) at once
-    bot_timeout_s: float
+    bot_timeout_s: float  # one attempt of a chatbot call, from connect to the answer's last byte
     bot_attempts: int
+    bot_calls_per_session: int  # chatbot calls in flight per session (its chats wait their turn)
+    bot_connections_per_tenant: int  # connections to one tenant's own endpoints, per runner
+    bot_max_answer_bytes: int
+    bot_profile_ttl_s: float  # how long a chatbot's owner and secrets are cached (a rotation shows within)
+    supabase_anon_key: str  # what the project's avatar-chat gets as its gateway JWT (never the service key)
+    avatar_chat_secrets: tuple[str, ...]  # sign the calls to the project's avatar-chat (current, previous)
     send_rate_per_s: float
     send_burst: int
     typing_ms: int
@@ -81,6 +103,12 @@ class RunnerSettings:
             open_concurrency=max(1, _int(env, "OPEN_CONCURRENCY", 4)),
             bot_timeout_s=_float(env, "BOT_TIMEOUT_S", 15.0),
             bot_attempts=_int(env, "BOT_ATTEMPTS", 3),
+            bot_calls_per_session=max(1, _int(env, "BOT_CALLS_PER_SESSION", 4)),
+            bot_connections_per_tenant=max(1, _int(env, "BOT_CONNECTIONS_PER_TENANT", 8)),
+            bot_max_answer_bytes=_int(env, "BOT_MAX_ANSWER_BYTES", 8 * 1024 * 1024),
+            bot_profile_ttl_s=_float(env, "BOT_PROFILE_TTL_S", 30.0),
+            supabase_anon_key=_require(env, "SUPABASE_ANON_KEY"),
+            avatar_chat_secrets=_signing_secrets(env),
             send_rate_per_s=_float(env, "SEND_RATE_PER_S", 1.0),
             send_burst=_int(env, "SEND_BURST", 10),
             typing_ms=_int(env, "TYPING_MS", 0),

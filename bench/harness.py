@@ -109,7 +109,12 @@ class BenchEnv:
         return running.spec.env["RUNNER_ID"]  # type: ignore[index]
 
     def bot(self, **changes: object) -> dict:
-        response = httpx.post(f"{self.stack.supabase_url}/functions/v1/_local/bot", json=changes, timeout=5)
+        response = httpx.post(
+            f"{self.stack.supabase_url}/functions/v1/_local/bot",
+            json=changes,
+            headers={"apikey": self.stack.env["SUPABASE_SERVICE_ROLE_KEY"]},
+            timeout=5,
+        )
         response.raise_for_status()
         return response.json()
 

@@ -103,7 +103,8 @@ class IoProbe:
     def __init__(self, stack: StackHandle, page: ProbePage, session_id: str, chatbot_id: str) -> None:
         key = stack.env["SUPABASE_SERVICE_ROLE_KEY"]
         self.repo = RunnerRepository(f"{stack.supabase_url}/rest/v1", key)
-        self.bot = BotClient(key, timeout_s=10, attempts=1)
+        self.bot = BotClient(anon_key=stack.env["SUPABASE_ANON_KEY"], timeout_s=10, attempts=1)
+        self.bot_secrets = (stack.env["AVATAR_CHAT_SIGNING_SECRET"],)
         self.bot_url = f"{stack.supabase_url}/functions/v1/avatar-chat"
         self.page, self.session_id, self.chatbot_id = page, session_id, chatbot_id
         self.samples: dict[str, list[float]] = {step: [] for step in (*STEPS, "chain", "inbound delivery")}
@@ -137,7 +138,10 @@ class IoProbe:
             "message": {"id": row["message_id"], "text": text, "timestamp": row["timestamp"]},
             "customer": {"phone": customer, "name": "Probe"},
         }  # fmt: skip
-        texts = await timed("bot call", self.bot.ask(BotRequest(self.bot_url, payload, stored["id"])))
+        texts = await timed(
+            "bot call",
+            self.bot.ask(BotRequest(self.bot_url, payload, stored["id"], secrets=self.bot_secrets)),
+        )
         replies = await timed(
             "store replies",
             self.repo.rpc(

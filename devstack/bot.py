@@ -26,6 +26,8 @@ class BotBehaviour:
     failure_rate: float = 0.0
     mode: str = "echo"
     calls: int = field(default=0)
+    refused: int = field(default=0)  # calls refused for a missing, stale or wrong signature
+    last_headers: dict[str, str] = field(default_factory=dict)  # of the last call (tests look for keys)
 
     @classmethod
     def from_env(cls) -> BotBehaviour:

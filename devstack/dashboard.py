@@ -2,7 +2,8 @@
 
     /config.js  -> window.__WAGATE__ = {apiUrl, accessToken, chatbotId, userEmail}, made per request
                    with a fresh access token of the local demo user (created in auth.users if
-                   missing); only that user's token, never the service key or the JWT secret
+                   missing); only that user's token, never the service key or the JWT secret;
+                   only to this origin's own pages (`Sec-Fetch-Site: same-origin`, else 403)
     /*          -> dashboard/dist, read at request time, so a build made after the start is served;
                    while it is not built, 503 and a page saying what to run
 Run: python -m devstack.dashboard (settings from the environment, see `main`).
@@ -38,6 +39,8 @@ DEMO_EMAIL = "demo@wagate.local"
 # The chatbot the demo page manages; the same as the `vite dev` fallback (dashboard/public/config.js).
 DEMO_CHATBOT_ID = "00000000-0000-4000-8000-000000000001"
 TOKEN_TTL_S = 12 * 3600  # the page fetches a new one on every load
+# A browser refuses to hand this response to another origin's page, whatever the request said.
+SAME_ORIGIN_ONLY = {"Cross-Origin-Resource-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
 
 log = logging.getLogger("devstack.dashboard")
 
@@ -105,7 +108,15 @@ def config_script(user: DemoUser, token: str) -> str:
 
 
 def build_app(user: DemoUser, dist: Path) -> Starlette:
-    def config_js(_: Request) -> Response:  # sync: Starlette runs it in its thread pool
+    def config_js(request: Request) -> Response:  # sync: Starlette runs it in its thread pool
+        if request.headers.get("sec-fetch-site") != "same-origin":
+            # It holds a signed-in user's token: only the demo page itself may load it, never a
+            # <script src> on another site (or another port: same-site is not same-origin).
+            return PlainTextResponse(
+                "// /config.js is served to this origin's own pages only\n",
+                status_code=403,
+                headers={"Cache-Control": "no-store", **SAME_ORIGIN_ONLY},
+            )
         try:
             user_id = ensure_user(user.database_url, email=user.email)
         except Exception as exc:  # the database is down: say so instead of a page without a user
@@ -119,7 +130,7 @@ def build_app(user: DemoUser, dist: Path) -> Starlette:
         return Response(
             config_script(user, token),
             media_type="text/javascript",
-            headers={"Cache-Control": "no-store"},
+            headers={"Cache-Control": "no-store", **SAME_ORIGIN_ONLY},
         )
 
     # Route order matters: the generated /config.js wins over dist/config.js (the `vite dev` fallback).

@@ -4,8 +4,13 @@
     /auth/v1/.well-known/jwks.json  -> the project's public keys (none locally: HS256)
     /auth/v1/_local/jwks            -> replace those keys, `POST {"keys": [...]}` (local only: tests
                                        of asymmetric tokens publish their own public keys here)
-    /functions/v1/avatar-chat       -> the local chatbot (devstack.bot)
+    /functions/v1/avatar-chat       -> the local chatbot (devstack.bot), behind what a deployed
+                                       Edge Function has: a JWT (verify_jwt) and the Standard
+                                       Webhooks signature it checks itself; unsigned, stale or
+                                       badly signed calls are refused (401)
     /functions/v1/_local/bot        -> change the local chatbot's behaviour (local only)
+The `_local/*` endpoints want the service key (`apikey` or bearer) and a JSON body, so no web page
+a developer visits can reach them (a cross-site form cannot send either).
 Run: python -m devstack.gateway (settings from the environment, see `main`).
 """
 
@@ -17,7 +22,9 @@ import json
 import os
 
 import httpx
+import jwt
 import uvicorn
+from standardwebhooks import Webhook, WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,7 +35,37 @@ from devstack.bot import BotBehaviour, answer
 HOP_BY_HOP = {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"}
 
 
-def build_app(postgrest_url: str, api_keys: set[str], bot: BotBehaviour) -> Starlette:
+def _bearer_or_apikey(request: Request) -> str:
+    auth = request.headers.get("authorization", "")
+    return auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("apikey", "")
+
+
+def _local_only(service_key: str, handler):
+    """A `_local/*` endpoint: the service key, and JSON for a body (what no other page can send)."""
+
+    async def guarded(request: Request) -> Response:
+        if _bearer_or_apikey(request) != service_key:
+            return JSONResponse({"error": "this local endpoint wants the service key"}, status_code=401)
+        if (
+            request.method == "POST"
+            and request.headers.get("content-type", "").split(";")[0] != "application/json"
+        ):
+            return JSONResponse({"error": "the body must be application/json"}, status_code=415)
+        return await handler(request)
+
+    return guarded
+
+
+def build_app(
+    postgrest_url: str,
+    api_keys: set[str],
+    bot: BotBehaviour,
+    *,
+    service_key: str,
+    jwt_secret: str,
+    signing_secret: str,
+) -> Starlette:
+    verifier = Webhook(signing_secret)
     client = httpx.AsyncClient(
         base_url=postgrest_url, timeout=30.0, limits=httpx.Limits(max_keepalive_connections=50)
     )
@@ -74,8 +111,21 @@ def build_app(postgrest_url: str, api_keys: set[str], bot: BotBehaviour) -> Star
 
     async def avatar_chat(request: Request) -> Response:
         bot.calls += 1
+        bot.last_headers = dict(request.headers)
+        try:  # Supabase's gateway: the function wants a JWT of the project (verify_jwt)
+            jwt.decode(
+                _bearer_or_apikey(request), jwt_secret, algorithms=["HS256"], options={"verify_aud": False}
+            )
+        except jwt.PyJWTError:
+            return JSONResponse({"msg": "Invalid JWT"}, status_code=401)
+        body = await request.body()
+        try:  # the function itself: only wagate's signed, fresh calls
+            verifier.verify(body, dict(request.headers), json_parse=False)
+        except WebhookVerificationError as exc:
+            bot.refused += 1
+            return JSONResponse({"error": f"signature: {exc}"}, status_code=401)
         try:
-            payload = json.loads(await request.body())
+            payload = json.loads(body)
         except ValueError:
             return JSONResponse({"error": "body must be JSON"}, status_code=400)
         if bot.delay_ms:
@@ -92,7 +142,14 @@ def build_app(postgrest_url: str, api_keys: set[str], bot: BotBehaviour) -> Star
             except (ValueError, TypeError) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(
-            {"delay_ms": bot.delay_ms, "failure_rate": bot.failure_rate, "mode": bot.mode, "calls": bot.calls}
+            {
+                "delay_ms": bot.delay_ms,
+                "failure_rate": bot.failure_rate,
+                "mode": bot.mode,
+                "calls": bot.calls,
+                "refused": bot.refused,
+                "last_headers": bot.last_headers,
+            }
         )
 
     async def health(_: Request) -> Response:
@@ -103,9 +160,11 @@ def build_app(postgrest_url: str, api_keys: set[str], bot: BotBehaviour) -> Star
         routes=[
             Route("/rest/v1/{path:path}", rest, methods=methods),
             Route("/auth/v1/.well-known/jwks.json", jwks),
-            Route("/auth/v1/_local/jwks", set_jwks, methods=["POST"]),
+            Route("/auth/v1/_local/jwks", _local_only(service_key, set_jwks), methods=["POST"]),
             Route("/functions/v1/avatar-chat", avatar_chat, methods=["POST"]),
-            Route("/functions/v1/_local/bot", bot_settings, methods=["GET", "POST"]),
+            Route(
+                "/functions/v1/_local/bot", _local_only(service_key, bot_settings), methods=["GET", "POST"]
+            ),
             Route("/health", health),
         ],
         lifespan=_closing(client),
@@ -127,6 +186,9 @@ def main() -> None:
         postgrest_url=env["GATEWAY_POSTGREST_URL"],
         api_keys={env["SUPABASE_ANON_KEY"], env["SUPABASE_SERVICE_ROLE_KEY"]},
         bot=BotBehaviour.from_env(),
+        service_key=env["SUPABASE_SERVICE_ROLE_KEY"],
+        jwt_secret=env["SUPABASE_JWT_SECRET"],
+        signing_secret=env["AVATAR_CHAT_SIGNING_SECRET"],
     )
     uvicorn.run(
         app,

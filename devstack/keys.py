@@ -17,6 +17,8 @@ from pathlib import Path
 
 import jwt
 
+from wagate.signing import new_signing_secret
+
 TEN_YEARS_S = 10 * 365 * 24 * 3600
 
 
@@ -26,20 +28,28 @@ class LocalSecrets:
     postgres_password: str
     authenticator_password: str
     checkpoint_key: str = ""  # AES-256 key (base64) sealing the runners' auth checkpoints
+    avatar_chat_secret: str = ""  # signs the runners' calls to the local avatar-chat (whsec_...)
 
     @classmethod
     def load_or_create(cls, path: Path) -> LocalSecrets:
         if path.exists():
             loaded = cls(**json.loads(path.read_text()))
-            if loaded.checkpoint_key:
+            if loaded.checkpoint_key and loaded.avatar_chat_secret:
                 return loaded
-            created = cls(**{**asdict(loaded), "checkpoint_key": _new_aes_key()})  # state from before
+            created = cls(  # state from before these keys existed
+                **{
+                    **asdict(loaded),
+                    "checkpoint_key": loaded.checkpoint_key or _new_aes_key(),
+                    "avatar_chat_secret": loaded.avatar_chat_secret or new_signing_secret(),
+                }
+            )
         else:
             created = cls(
                 jwt_secret=secrets.token_urlsafe(48),
                 postgres_password=secrets.token_urlsafe(24),
                 authenticator_password=secrets.token_urlsafe(24),
                 checkpoint_key=_new_aes_key(),
+                avatar_chat_secret=new_signing_secret(),
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -33,6 +33,9 @@ DEFAULT_PORTS = {
 }
 
 
+VITE_DEV_PORT = 5173  # `npm run dev` in dashboard/
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -208,8 +211,18 @@ class LocalStack:
             "WAGATE_RUNNER_QUEUE_PREFIX": aws.RUNNER_QUEUE_PREFIX,
             "WAGATE_CHECKPOINT_BUCKET": resources.checkpoint_bucket,
             "CHECKPOINT_KEY": secrets.checkpoint_key,
+            "AVATAR_CHAT_SIGNING_SECRET": secrets.avatar_chat_secret,
             "WAGATE_STAGE": "local",
-            "CORS_ALLOW_ORIGIN": "*",
+            # The browsers' origins that may call the API: the demo app, and `vite dev`'s.
+            "CORS_ALLOW_ORIGINS": ",".join(
+                f"http://{host}:{port}"
+                for port in (ports["dashboard"], VITE_DEV_PORT)
+                for host in ("127.0.0.1", "localhost")
+            ),
+            # A developer's chatbot on their own machine (http://127.0.0.1:…) is allowed locally,
+            # unless the environment says otherwise (`WAGATE_ALLOW_PRIVATE_ENDPOINTS=0 make up` runs
+            # the stack with the production endpoint guard).
+            "WAGATE_ALLOW_PRIVATE_ENDPOINTS": os.environ.get("WAGATE_ALLOW_PRIVATE_ENDPOINTS") or "1",
         }
         child_env = {**os.environ, **self.env}
 

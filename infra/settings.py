@@ -30,7 +30,8 @@ class StageSettings:
     supabase_url: str = PLACEHOLDER_SUPABASE_URL
     # An existing Secrets Manager secret to use (by name) instead of the one the stack creates.
     secret_name: str = ""
-    cors_allow_origin: str = "*"
+    # The dashboards' origins allowed to call the API from a browser, comma-separated; none by default.
+    cors_allow_origins: str = ""
     jwt_issuer: str = ""
     jwt_audience: str = ""
     wa_web_url: str = "https://web.whatsapp.com/"

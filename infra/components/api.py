@@ -125,7 +125,7 @@ def api_environment(
         "WAGATE_CHECKPOINT_BUCKET": checkpoints.bucket.bucket_name,
         "SUPABASE_URL": settings.supabase_url,
         "WAGATE_SECRET_ARN": secret.reference,
-        "CORS_ALLOW_ORIGIN": settings.cors_allow_origin,
+        "CORS_ALLOW_ORIGINS": settings.cors_allow_origins,
     }
     if settings.jwt_issuer:
         environment["JWT_ISSUER"] = settings.jwt_issuer

@@ -76,6 +76,7 @@ test: install ## lint, the dashboard's checks and tests, then every suite agains
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	cd dashboard && npm ci --no-audit --no-fund --silent && npm run lint && npm test && npm run build
+	cd tests/interop && npm ci --no-audit --no-fund --silent
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 lint: install ## ruff

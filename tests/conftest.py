@@ -109,9 +109,10 @@ def runners(stack: StackHandle, simulator: Simulator) -> Fleet:
 def bot(stack: StackHandle) -> Iterator[Callable[..., dict]]:
     """Change the local chatbot's behaviour for one test; restored afterwards."""
     url = f"{stack.supabase_url}/functions/v1/_local/bot"
+    service = {"apikey": stack.env["SUPABASE_SERVICE_ROLE_KEY"]}  # the gateway's local endpoints want it
 
     def configure(**changes: object) -> dict:
-        response = httpx.post(url, json=changes, timeout=5)
+        response = httpx.post(url, json=changes, headers=service, timeout=5)
         assert response.status_code == 200, response.text
         return response.json()
 

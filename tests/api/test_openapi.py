@@ -21,7 +21,13 @@ def document(chalice_app):
 
 
 def route_operations(app) -> set[tuple[str, str]]:
-    return {(path, method.lower()) for path, methods in app.routes.items() for method in methods}
+    """The app's operations (its OPTIONS routes are CORS preflights, not operations)."""
+    return {
+        (path, method.lower())
+        for path, methods in app.routes.items()
+        for method in methods
+        if method.lower() in METHODS
+    }
 
 
 def document_operations(document) -> set[tuple[str, str]]:

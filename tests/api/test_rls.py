@@ -55,7 +55,9 @@ def test_each_user_sees_only_their_own_rows(stack, rest, two_users_with_data) ->
         )
         assert messages.json() == [{"session_id": own_session, "content": f"secret of {owner.id}"}]
         other = next(s for s in sessions if s != own_session)
-        by_id = rest.get("/whatsapp_web_sessions", params={"id": f"eq.{other}"}, headers=headers)
+        by_id = rest.get(
+            "/whatsapp_web_sessions", params={"id": f"eq.{other}", "select": "id,status"}, headers=headers
+        )
         assert by_id.json() == []
 
 

@@ -6,6 +6,7 @@ import base64
 import uuid
 
 from tests.api.api_helpers import for_session, take_commands
+from wagate.signing import is_signing_secret
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16 + b"wagate-test-qr"
 SESSION_FIELDS = {
@@ -20,6 +21,7 @@ SESSION_FIELDS = {
     "pairing_code",
     "connected_at",
     "last_error",
+    "last_error_code",
     "created_at",
     "updated_at",
 }
@@ -48,19 +50,26 @@ def test_create_writes_a_pending_row_and_a_start_command(stack, api, user) -> No
 
 
 def test_create_with_pairing_phone_and_bot_endpoint(stack, api, user) -> None:
-    body = {
-        "chatbot_id": str(uuid.uuid4()),
-        "phone_number": "4915123456789",
-        "bot_endpoint": "https://bot.example/x",
-    }
+    """The endpoint is stored (the local stack allows loopback endpoints), and the chatbot's
+    signing secret is made and shown this once; a second session of the chatbot gets none."""
+    endpoint = "https://localhost:8443/x"
+    body = {"chatbot_id": str(uuid.uuid4()), "phone_number": "4915123456789", "bot_endpoint": endpoint}
     response = api.post("/api/sessions/create", json=body, headers=user.headers)
     assert response.status_code == 201, response.text
+    created = response.json()
     rows = stack.sql(
-        "select pairing_phone, bot_endpoint from public.whatsapp_web_sessions where id = %s",
-        (response.json()["id"],),
+        "select pairing_phone, bot_endpoint from public.whatsapp_web_sessions where id = %s", (created["id"],)
     )
-    assert rows == [("4915123456789", "https://bot.example/x")]
-    assert "bot_endpoint" not in response.json() and "pairing_phone" not in response.json()
+    assert rows == [("4915123456789", endpoint)]
+    assert "bot_endpoint" not in created and "pairing_phone" not in created
+    assert is_signing_secret(created["bot_signing_secret"])
+    assert stack.sql(
+        "select secret from public.wagate_chatbot_secrets where chatbot_id = %s", (body["chatbot_id"],)
+    ) == [(created["bot_signing_secret"],)]
+    again = api.post(
+        "/api/sessions/create", json={**body, "phone_number": "4915123456780"}, headers=user.headers
+    )
+    assert again.status_code == 201 and "bot_signing_secret" not in again.json()
 
 
 def test_commands_of_two_creates_have_distinct_ids(stack, api, user, create_session) -> None:
@@ -257,7 +266,11 @@ def _add_message(stack, session: dict, text: str) -> None:
     )
 
 
-def test_delete_erases_checkpoints_and_the_row_but_keeps_messages(stack, api, user, create_session) -> None:
+def test_delete_removes_the_row_queues_the_erasure_and_keeps_messages(
+    stack, api, user, create_session
+) -> None:
+    """The row goes at once; logging the device out and erasing the checkpoints is queued, in the
+    same statement, for the runners (done by them: tests/security/test_user_deletion.py)."""
     session, neighbour = create_session(user), create_session(user)
     for target in (session, neighbour):
         _put_checkpoints(stack, target["id"])
@@ -265,8 +278,11 @@ def test_delete_erases_checkpoints_and_the_row_but_keeps_messages(stack, api, us
     response = api.delete(f"/api/sessions/{session['id']}", headers=user.headers)
     assert response.status_code == 204 and response.content == b""
     assert stack.sql("select 1 from public.whatsapp_web_sessions where id = %s", (session["id"],)) == []
-    assert _checkpoint_keys(stack, session["id"]) == []
-    assert len(_checkpoint_keys(stack, neighbour["id"])) == 2  # only that session's prefix
+    assert stack.sql(
+        "select reason, user_id::text from public.wagate_erasures where session_id = %s", (session["id"],)
+    ) == [("session_deleted", user.id)]
+    assert stack.sql("select 1 from public.wagate_erasures where session_id = %s", (neighbour["id"],)) == []
+    assert len(_checkpoint_keys(stack, neighbour["id"])) == 2
     kept = stack.sql(
         "select session_id from public.whatsapp_web_messages where chatbot_id = %s", (session["chatbot_id"],)
     )
@@ -317,14 +333,15 @@ def test_the_per_user_session_limit(stack, api, user) -> None:
 
 
 def test_cors_preflight_and_headers(api, user) -> None:
+    """The dashboard's origins (here `vite dev`'s, which the local stack allows) may call the API
+    from a browser; other origins get no CORS header (tests/security/test_local_stack_safety.py)."""
+    origin = "http://localhost:5173"
     preflight = api.options(
-        "/api/sessions/create",
-        headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
+        "/api/sessions/create", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
     )
-    assert preflight.status_code == 200
-    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == origin
+    assert "POST" in preflight.headers["access-control-allow-methods"]
     assert "Authorization" in preflight.headers["access-control-allow-headers"]
-    error = api.get(
-        f"/api/sessions/{uuid.uuid4()}", headers={**user.headers, "Origin": "http://localhost:5173"}
-    )
-    assert error.headers["access-control-allow-origin"] == "*"
+    error = api.get(f"/api/sessions/{uuid.uuid4()}", headers={**user.headers, "Origin": origin})
+    assert error.headers["access-control-allow-origin"] == origin and error.headers["vary"] == "Origin"

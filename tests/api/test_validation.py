@@ -68,7 +68,7 @@ def test_a_json_object_is_returned() -> None:
         ({"chatbot_id": CHATBOT, "phone_number": "123456"}, "invalid_phone"),
         ({"chatbot_id": CHATBOT, "phone_number": "1234567890123456"}, "invalid_phone"),
         ({"chatbot_id": CHATBOT, "phone_number": 15551234567}, "invalid_field"),
-        ({"chatbot_id": CHATBOT, "bot_endpoint": "http://bot.example/x"}, "invalid_field"),
+        ({"chatbot_id": CHATBOT, "bot_endpoint": "ftp://bot.example/x"}, "invalid_field"),
         ({"chatbot_id": CHATBOT, "bot_endpoint": "https://user:pw@bot.example/x"}, "invalid_field"),
         ({"chatbot_id": CHATBOT, "bot_endpoint": "https://"}, "invalid_field"),
         ({"chatbot_id": CHATBOT, "bot_endpoint": "https://bot.example/\x00"}, "invalid_field"),

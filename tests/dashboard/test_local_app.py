@@ -17,6 +17,10 @@ from devstack.process import ProcessGroup
 from devstack.stack import free_port
 from devstack.testing import StackHandle
 
+# What a browser sends when the page itself loads its /config.js (any other request is refused:
+# tests/security/test_local_stack_safety.py).
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+
 
 def read_config(script: str) -> dict:
     match = re.fullmatch(r"window\.__WAGATE__ = (\{.*\});\n", script, flags=re.DOTALL)
@@ -48,7 +52,7 @@ def test_the_stack_serves_the_built_app(stack: StackHandle, dashboard_url: str) 
 
 
 def test_config_js_signs_the_page_in_as_the_local_user(stack: StackHandle, dashboard_url: str) -> None:
-    response = httpx.get(dashboard_url + "config.js")
+    response = httpx.get(dashboard_url + "config.js", headers=SAME_ORIGIN)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
     assert response.headers["cache-control"] == "no-store"
@@ -70,7 +74,7 @@ def test_config_js_signs_the_page_in_as_the_local_user(stack: StackHandle, dashb
     assert sessions.status_code == 200, sessions.text
 
     # Made per request: a fresh token, the same user.
-    again = read_config(httpx.get(dashboard_url + "config.js").text)
+    again = read_config(httpx.get(dashboard_url + "config.js", headers=SAME_ORIGIN).text)
     assert jwt.decode(again["accessToken"], options={"verify_signature": False})["sub"] == claims["sub"]
     assert stack.sql("select count(*) from auth.users where email = %s", (dashboard.DEMO_EMAIL,)) == [(1,)]
 
@@ -91,7 +95,8 @@ def test_without_a_build_the_page_says_what_to_run_and_serves_a_later_build(
         assert missing.headers["content-type"].startswith("text/html")
         assert "The dashboard is not built yet" in missing.text
         assert "make dashboard" in missing.text
-        assert httpx.get(url + "/config.js").status_code == 200  # the page's config does not need the build
+        # the page's config does not need the build
+        assert httpx.get(url + "/config.js", headers=SAME_ORIGIN).status_code == 200
 
         # A build made while the stack runs is served, without a restart.
         dist.mkdir()

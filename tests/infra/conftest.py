@@ -136,7 +136,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
         stage="prod",
         supabase_url="https://abcdefghijklmnop.supabase.co",
         secret_name="wagate/prod",
-        cors_allow_origin="https://app.example.com",
+        cors_allow_origins="https://app.example.com,https://admin.example.com",
         jwt_audience="authenticated",
     )
 

@@ -17,7 +17,7 @@ API_ENV = {
     "WAGATE_CHECKPOINT_BUCKET",
     "SUPABASE_URL",
     "WAGATE_SECRET_ARN",
-    "CORS_ALLOW_ORIGIN",
+    "CORS_ALLOW_ORIGINS",
 }
 RUNNER_ENV = {
     "WAGATE_STAGE",
@@ -208,13 +208,14 @@ def test_api_environment_names_every_resource(dev):
     assert variables["WAGATE_CHECKPOINT_BUCKET"] == ref(dev.logical_id(dev.stack.checkpoints.bucket))
     assert variables["WAGATE_RUNNER_QUEUE_PREFIX"] == "wagate-dev-runner-"
     assert variables["WAGATE_STAGE"] == "dev"
+    assert variables["CORS_ALLOW_ORIGINS"] == ""  # no browser origin unless configured, never `*`
 
 
 def test_api_environment_carries_optional_auth_settings(prod):
     variables = api_function(prod)["Properties"]["Environment"]["Variables"]
     assert set(variables) == API_ENV | {"JWT_AUDIENCE"}
     assert variables["JWT_AUDIENCE"] == "authenticated"
-    assert variables["CORS_ALLOW_ORIGIN"] == "https://app.example.com"
+    assert variables["CORS_ALLOW_ORIGINS"] == "https://app.example.com,https://admin.example.com"
     assert variables["SUPABASE_URL"] == "https://abcdefghijklmnop.supabase.co"
 
 

@@ -222,7 +222,8 @@ def test_a_runner_killed_while_restoring_leaves_the_session_to_a_third(
 def test_unusable_checkpoints_ask_for_a_new_qr_with_the_reason(
     stack: StackHandle, simulator: Simulator, fleet: Fleet, user: ApiUser
 ) -> None:
-    """Missing, corrupted, sealed with another key: each session shows a QR and says why."""
+    """Missing, corrupted, sealed with another key: each session shows a QR and says why, in a
+    stable code and plain words; the detail (which epoch, what was wrong) is in the runner's log."""
     from runner.checkpoint import Sealer
 
     damages = ["missing", "corrupted", "other key"]
@@ -243,15 +244,22 @@ def test_unusable_checkpoints_ask_for_a_new_qr_with_the_reason(
             sealed = other.seal(b"{}", session_id=session["id"], epoch=epoch, strategy="context")
             s3.put_object(Bucket=bucket, Key=object_key(session["id"], epoch), Body=sealed)
     fleet.top_up()
-    reasons = {
-        "missing": "no saved login was found",
+    codes = {
+        "missing": "checkpoint_missing",
+        "corrupted": "checkpoint_unreadable",
+        "other key": "checkpoint_unreadable",
+    }
+    logged = {
+        "missing": "checkpoint missing",
         "corrupted": "corrupted",
         "other key": "encrypted with another key",
     }
     for damage, session in sessions.items():
         ready = user.wait_status(session["id"], "qr_ready", timeout_s=45)
-        assert reasons[damage] in (ready["last_error"] or ""), ready
+        assert ready["last_error_code"] == codes[damage], ready
         assert "scan a new QR code" in ready["last_error"]
+        assert "epoch" not in ready["last_error"] and "checkpoints/" not in ready["last_error"]
+        assert any(logged[damage] in line for line in session_log_lines(stack, session["id"], 400)), damage
     # They stay there (no crash loop): each keeps its QR and a live runner.
     time.sleep(3)
     for session in sessions.values():
@@ -264,11 +272,15 @@ def test_deleting_a_session_erases_its_checkpoints(
 ) -> None:
     session, _phone = link_with_checkpoint(user, simulator, stack)
     assert user.http.delete(f"/api/sessions/{session['id']}").status_code == 204
-    time.sleep(2)  # the runner logs the device out and erases again: nothing comes back
-    versions = stack.s3().list_object_versions(
-        Bucket=stack.env["WAGATE_CHECKPOINT_BUCKET"], Prefix=f"checkpoints/{session['id']}/"
-    )
-    assert not versions.get("Versions") and not versions.get("DeleteMarkers")
+
+    def erased() -> bool:
+        versions = stack.s3().list_object_versions(
+            Bucket=stack.env["WAGATE_CHECKPOINT_BUCKET"], Prefix=f"checkpoints/{session['id']}/"
+        )
+        queued = stack.sql("select 1 from public.wagate_erasures where session_id = %s", (session["id"],))
+        return not versions.get("Versions") and not versions.get("DeleteMarkers") and not queued
+
+    wait_for(erased, what="the runner to log the device out and erase every version")
 
 
 def test_the_whole_stack_restarted_brings_sessions_back_without_a_qr(tmp_state, simulator: Simulator) -> None:

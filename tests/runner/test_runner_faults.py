@@ -18,7 +18,7 @@ def _inbound(user: ApiUser, session_id: str) -> list[dict]:
     [
         ({"mode": "down"}, "HTTP 503"),
         ({"failure_rate": 1.0}, "HTTP 500"),
-        ({"delay_ms": 3000}, "timed out"),
+        ({"delay_ms": 3000}, "did not answer within"),
         ({"mode": "garbage"}, "not JSON"),
     ],
     ids=["down", "5xx", "slow", "garbage"],
@@ -122,7 +122,8 @@ def test_a_command_that_keeps_failing_goes_to_the_dead_letter_queue(
     }
     stack.sqs().send_message(QueueUrl=queue_url, MessageBody=json.dumps(poison))
     failed = user.wait_status(session["id"], "failed", timeout_s=60)
-    assert "command send failed 3 time(s)" in failed["last_error"]
+    assert failed["last_error_code"] == "command_failed"
+    assert "send command failed 3 time(s)" in failed["last_error"]
 
     def in_dlq() -> list:
         got = stack.sqs().receive_message(QueueUrl=f"{queue_url}-dlq", WaitTimeSeconds=1)

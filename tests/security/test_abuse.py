@@ -71,7 +71,8 @@ def test_api_calls_are_limited_per_user(stack, limited_api: str) -> None:
             headers={**bearer(token), "Origin": "http://localhost:5173"},
         )
         assert_rate_limited(refused)
-        assert refused.headers["access-control-allow-origin"] == "*"  # the dashboard can read it
+        # the dashboard (here `vite dev`, an allowed origin) can read it
+        assert refused.headers["access-control-allow-origin"] == "http://localhost:5173"
         assert "Retry-After" in refused.headers["access-control-expose-headers"]
         assert api.get("/api/sessions", headers=bearer(other_token)).status_code == 200  # per user
         assert api.get("/api/health").status_code == 200  # public routes are not counted

@@ -127,9 +127,10 @@ def published_keys(stack) -> Iterator[None]:
     """The project's public keys (RSA and EC) on the local gateway's JWKS, where the API fetches them."""
     url = f"{stack.supabase_url}/auth/v1/_local/jwks"
     keys = [public_jwk(RSA_KEY, RSA_KID), public_jwk(EC_KEY, EC_KID)]
-    assert httpx.post(url, json={"keys": keys}, timeout=5).status_code == 200
+    service = {"apikey": stack.env["SUPABASE_SERVICE_ROLE_KEY"]}
+    assert httpx.post(url, json={"keys": keys}, headers=service, timeout=5).status_code == 200
     yield
-    httpx.post(url, json={"keys": []}, timeout=5)
+    httpx.post(url, json={"keys": []}, headers=service, timeout=5)
 
 
 @pytest.fixture

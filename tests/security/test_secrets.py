@@ -39,6 +39,7 @@ def key_material(stack) -> dict[str, str]:
         "the Postgres password": local["postgres_password"],
         "the authenticator's password": local["authenticator_password"],
         "the checkpoint key": local.get("checkpoint_key", ""),
+        "the avatar-chat signing secret": local.get("avatar_chat_secret", ""),
     }
     return {name: value for name, value in values.items() if value}
 
@@ -88,9 +89,11 @@ def test_logs_hold_no_key_token_qr_or_message_text(
     token = owner.http.headers["Authorization"].removeprefix("Bearer ")
     session_id = str(uuid.uuid4())
     stack.sql(
-        "insert into public.whatsapp_web_sessions (id, user_id, chatbot_id, session_id)"
-        " values (%s, %s, gen_random_uuid(), %s)",
-        (session_id, owner.user_id, f"wa_{uuid.uuid4().hex[:24]}"),
+        "with bot as (insert into public.wagate_chatbots (chatbot_id, user_id)"
+        " values (gen_random_uuid(), %s) returning chatbot_id)"
+        " insert into public.whatsapp_web_sessions (id, user_id, chatbot_id, session_id)"
+        " select %s, %s, bot.chatbot_id, %s from bot",
+        (owner.user_id, session_id, owner.user_id, f"wa_{uuid.uuid4().hex[:24]}"),
     )
     CommandQueues(debug_runner, client=stack.sqs()).send_start(Command(CommandType.START, session_id))
     owner.wait_status(session_id, "qr_ready")
@@ -162,7 +165,9 @@ def test_nothing_a_browser_loads_holds_the_service_key(stack) -> None:
     ]
     # the page's runtime configuration, as the local stack serves it (with a user's token)
     if "DASHBOARD_URL" in stack.env:
-        config = httpx.get(f"{stack.env['DASHBOARD_URL']}/config.js", timeout=10)
+        config = httpx.get(
+            f"{stack.env['DASHBOARD_URL']}/config.js", headers={"Sec-Fetch-Site": "same-origin"}, timeout=10
+        )
         assert config.status_code == 200
         assert JWT_LIKE.search(config.content), "config.js carries the signed-in user's token"
         problems += [f"/config.js: {problem}" for problem in _service_material_in(config.content, stack)]

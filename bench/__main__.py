@@ -1,6 +1,6 @@
 """python -m bench NAME [--sessions N] [--messages N] [--json PATH] [--profile] [--full]
 
-NAME: memory | latency | startup | api | all, or soak (long; see bench/soak.py). Each benchmark
+NAME: memory | latency | startup | api | isolation | all, or soak (long; see bench/soak.py). Each benchmark
 starts what it needs (a fresh local stack, the simulator, runners, the local bot), prints a table,
 writes JSON (default bench/results/NAME.json) and stops everything it started, also on Ctrl-C and errors."""
 
@@ -13,7 +13,7 @@ import sys
 
 from bench.harness import RESULTS_DIR, finish, log, new_result, wait_quiet
 
-BENCHMARKS = ("memory", "latency", "startup", "api")
+BENCHMARKS = ("memory", "latency", "startup", "api", "isolation")
 LONG_RUNS = ("soak",)  # not part of `all`: minutes to half an hour
 
 

@@ -7,7 +7,11 @@ store, the queues and S3 through their adapters. Invariants kept here:
   and the per-user call and per-session send rate limits (counted in Postgres) apply;
 - the database is written before a command is sent, and the write is undone when the send fails,
   so a failed request leaves nothing half-written;
-- commands go to the runner holding the session's live lease, else the session is changed here.
+- commands go to the runner holding the session's live lease, else the session is changed here;
+- a chatbot belongs to one user (the first who links it, or the app's own table through
+  `wagate_chatbot_owner`): anyone else's create for it is `chatbot_not_found`;
+- a chatbot endpoint is checked by the endpoint guard before it is stored, and wagate makes the
+  secret that signs the calls to it, shown to the owner once (at create, or at each rotation).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 from wagate.auth import Principal
 from wagate.commands import Command, CommandType
+from wagate.endpoints import check_endpoint
 from wagate.errors import (
     Conflict,
     NotFound,
@@ -35,18 +40,32 @@ from wagate.presenters import (
     decode_cursor,
     encode_cursor,
     parse_timestamp,
+    public_chatbot,
     public_message,
     public_session,
     qr_png,
 )
 from wagate.queues import CommandQueues
+from wagate.signing import new_signing_secret
 from wagate.status import TERMINAL_STATUSES, Direction, MessageStatus, SessionStatus
-from wagate.store import MESSAGES, RUNNERS, SESSIONS, Row, Store, eq, or_, quoted
+from wagate.store import (
+    CHATBOT_SECRETS,
+    CHATBOTS,
+    MESSAGES,
+    RUNNERS,
+    SESSIONS,
+    Row,
+    Store,
+    eq,
+    in_,
+    or_,
+    quoted,
+)
 from wagate.validation import (
     BodySchema,
     Field,
     bool_parameter,
-    https_url_field,
+    endpoint_url_field,
     is_uuid,
     limit_parameter,
     phone_field,
@@ -60,7 +79,7 @@ CREATE_SESSION_BODY = BodySchema(
     (
         Field("chatbot_id", uuid_field),
         Field("phone_number", phone_field, required=False),
-        Field("bot_endpoint", https_url_field, required=False),
+        Field("bot_endpoint", endpoint_url_field, required=False),
     )
 )
 DISCONNECT_SESSION_BODY = BodySchema((Field("session_id", uuid_field),))
@@ -68,6 +87,8 @@ SEND_MESSAGE_BODY = BodySchema(
     (Field("session_id", uuid_field), Field("to", phone_field), Field("text", text_field()))
 )
 
+# create_session's SQLSTATE for a chatbot another user owns (answered as if it did not exist)
+CHATBOT_NOT_YOURS = "WG404"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_LISTED_SESSIONS = 500
@@ -102,6 +123,8 @@ class GatewayService:
         max_sessions_per_user: int = 20,
         api_calls_per_minute: int = 600,
         sends_per_minute: int = 60,
+        allow_private_endpoints: bool = False,
+        secret_rotation_overlap_s: int = 24 * 3600,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
@@ -110,12 +133,18 @@ class GatewayService:
         self.max_sessions_per_user = max_sessions_per_user
         self.api_calls_per_minute = api_calls_per_minute
         self.sends_per_minute = sends_per_minute
+        self.allow_private_endpoints = allow_private_endpoints
+        self.secret_rotation_overlap_s = secret_rotation_overlap_s
         self.clock = clock
 
     # ------------------------------------------------------------------ sessions
     def create_session(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
         fields = CREATE_SESSION_BODY.validate(body)
+        endpoint = fields.get("bot_endpoint")
+        if endpoint is not None:
+            check_endpoint(endpoint, allow_private=self.allow_private_endpoints)
         self._admit(user)
+        secret = new_signing_secret() if endpoint is not None else None
         try:
             rows = self.store.rpc(
                 "create_session",
@@ -124,13 +153,16 @@ class GatewayService:
                     "p_chatbot_id": fields["chatbot_id"],
                     "p_session_id": new_session_key(),
                     "p_pairing_phone": fields.get("phone_number"),
-                    "p_bot_endpoint": fields.get("bot_endpoint"),
+                    "p_bot_endpoint": endpoint,
                     "p_max_sessions": self.max_sessions_per_user,
+                    "p_signing_secret": secret,
                 },
             )
         except StoreError as exc:
             if exc.pg_code == "23503":  # auth.users has no such user any more
                 raise Unauthorized("the token's user does not exist") from exc
+            if exc.pg_code == CHATBOT_NOT_YOURS:
+                raise NotFound("no such chatbot", code="chatbot_not_found") from exc
             raise
         if not rows:
             raise Conflict(
@@ -143,7 +175,10 @@ class GatewayService:
             None, command, undo=lambda: self.store.delete(SESSIONS, where={"id": eq(row["id"])})
         )
         log.info("session created", extra={"session_id": row["id"], "command_id": command.id})
-        return public_session(row, self.clock())
+        created = public_session(row, self.clock())
+        if secret is not None and self._stored_secret(row["chatbot_id"]) == secret:
+            created["bot_signing_secret"] = secret  # made now: shown this once
+        return created
 
     def list_sessions(self, user: Principal) -> list[dict[str, Any]]:
         self._admit(user)
@@ -191,19 +226,74 @@ class GatewayService:
         raise Conflict("the session changed while restarting it: try again", code="session_busy")
 
     def delete_session(self, user: Principal, session_id: str, query: Mapping[str, str]) -> None:
+        """The row goes now; the WhatsApp device is logged out and the checkpoints erased by the
+        runners (the delete queues a `wagate_erasures` row in the same statement): the runner
+        holding the session at once (told here too), any runner from the checkpoint otherwise."""
         delete_messages = bool_parameter(query.get("delete_messages"), name="delete_messages")
         row = self._owned_session(user, session_id)
         queue_url = self._owner_queue_url(row)
-        if queue_url:  # the runner logs the device out and erases its checkpoints too
+        if queue_url:  # the runner logs the device out and erases its checkpoints at once
             command = Command(
                 CommandType.DELETE, row["id"], epoch=row["epoch"], payload={"erase_checkpoints": True}
             )
             self.queues.send(queue_url, command)
-        self.objects.delete_checkpoints(row["id"])
         if delete_messages:
             self.store.delete(MESSAGES, where={"session_id": eq(row["id"])})
         self.store.delete(SESSIONS, where={"id": eq(row["id"]), "user_id": eq(user.user_id)})
         log.info("session deleted", extra={"session_id": row["id"], "runner_id": row.get("runner_id")})
+
+    # ------------------------------------------------------------------ chatbots
+    def list_chatbots(self, user: Principal) -> list[dict[str, Any]]:
+        """The chatbots this user owns, with when their endpoint secret was made or rotated."""
+        self._admit(user)
+        owned = self.store.select(
+            CHATBOTS, where={"user_id": eq(user.user_id)}, order="created_at.asc", limit=MAX_LISTED_SESSIONS
+        )
+        ids = [row["chatbot_id"] for row in owned]
+        secrets = {
+            row["chatbot_id"]: row
+            for row in (
+                self.store.select(
+                    CHATBOT_SECRETS,
+                    where={"chatbot_id": in_(ids)},
+                    columns="chatbot_id,created_at,rotated_at,previous_valid_until",
+                )
+                if ids
+                else []
+            )
+        }
+        return [public_chatbot(row, secrets.get(row["chatbot_id"]), self.clock()) for row in owned]
+
+    def rotate_chatbot_secret(self, user: Principal, chatbot_id: str) -> dict[str, Any]:
+        """A new signing secret for the chatbot's endpoint, shown this once; the previous one
+        stays valid for `secret_rotation_overlap_s` (calls carry both signatures meanwhile)."""
+        if not is_uuid(chatbot_id):
+            raise NotFound("no such chatbot", code="chatbot_not_found")
+        self._admit(user)
+        secret = new_signing_secret()
+        rows = self.store.rpc(
+            "rotate_chatbot_secret",
+            {
+                "p_user_id": user.user_id,
+                "p_chatbot_id": chatbot_id.lower(),
+                "p_secret": secret,
+                "p_overlap_s": self.secret_rotation_overlap_s,
+            },
+        )
+        if not rows:
+            raise NotFound("no such chatbot", code="chatbot_not_found")
+        row = rows[0]
+        log.info("chatbot secret rotated", extra={"chatbot_id": row["chatbot_id"]})
+        return {
+            "chatbot_id": row["chatbot_id"],
+            "signing_secret": secret,
+            "rotated_at": row.get("rotated_at") or row.get("created_at"),
+            "previous_valid_until": row.get("previous_valid_until"),
+        }
+
+    def _stored_secret(self, chatbot_id: str) -> str | None:
+        row = self.store.select_one(CHATBOT_SECRETS, where={"chatbot_id": eq(chatbot_id)}, columns="secret")
+        return row["secret"] if row else None
 
     # ------------------------------------------------------------------ messages
     def send_message(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -318,7 +408,12 @@ class GatewayService:
 
     def _start_again(self, row: Row) -> Row | None:
         """Reset an unowned session to `pending` and send it to the start queue (None: it was claimed)."""
-        values = {"status": SessionStatus.PENDING.value, "last_error": None, **_STOPPED}
+        values = {
+            "status": SessionStatus.PENDING.value,
+            "last_error": None,
+            "last_error_code": None,
+            **_STOPPED,
+        }
         changed = self._update_if_unclaimed(row, values)
         if changed is not None:
             previous = {key: row.get(key) for key in values}
@@ -359,6 +454,8 @@ class GatewayService:
             max_sessions_per_user=settings.max_sessions_per_user,
             api_calls_per_minute=settings.api_calls_per_minute,
             sends_per_minute=settings.sends_per_minute,
+            allow_private_endpoints=settings.allow_private_endpoints,
+            secret_rotation_overlap_s=settings.secret_rotation_overlap_s,
         )
 
 

@@ -2,7 +2,7 @@
 // contract's routes (DESIGN.md §3) from a table of sessions and messages the test controls. The
 // components under test run unchanged, with the real client, on top of it.
 
-import type { Message, Session, SessionStatus } from '../src/api/types';
+import type { Chatbot, Message, Session, SessionStatus } from '../src/api/types';
 
 export const API_URL = 'http://api.test';
 export const TOKEN = 'test-access-token';
@@ -38,6 +38,9 @@ export class FakeWagateApi {
   offline = false;
   readonly sessions = new Map<string, Session>();
   readonly messages = new Map<string, Message[]>();
+  /** The user's chatbots (a chatbot becomes theirs with its first session), and their secrets. */
+  readonly chatbots = new Map<string, Chatbot>();
+  readonly secrets = new Map<string, string>();
   readonly calls: Call[] = [];
   private failures: Failure[] = [];
 
@@ -92,6 +95,14 @@ export class FakeWagateApi {
       ...patch,
     };
     this.sessions.set(id, session);
+    if (!this.chatbots.has(session.chatbot_id)) {
+      this.chatbots.set(session.chatbot_id, {
+        chatbot_id: session.chatbot_id,
+        created_at: now,
+        signing_secret_created_at: null,
+        previous_secret_valid_until: null,
+      });
+    }
     return session;
   }
 
@@ -203,6 +214,19 @@ export class FakeWagateApi {
       const page = all.slice(start, start + limit);
       const next = start + limit < all.length ? String(start + limit) : null;
       return json(200, { messages: page, next_cursor: next });
+    }
+    if (method === 'GET' && path === '/api/chatbots') return json(200, { chatbots: [...this.chatbots.values()] });
+    if (method === 'POST' && (match = path.match(/^\/api\/chatbots\/([^/]+)\/rotate-secret$/))) {
+      const chatbotId = decodeURIComponent(match[1]);
+      const chatbot = this.chatbots.get(chatbotId);
+      if (!chatbot) return error(404, 'chatbot_not_found', 'no such chatbot');
+      const now = new Date();
+      const hadOne = this.secrets.has(chatbotId);
+      const secret = `whsec_${btoa(`secret-${nextId('s')}-of-32-bytes-here`)}`;
+      this.secrets.set(chatbotId, secret);
+      const previous = hadOne ? new Date(now.getTime() + 86_400_000).toISOString() : null;
+      this.chatbots.set(chatbotId, { ...chatbot, signing_secret_created_at: now.toISOString(), previous_secret_valid_until: previous });
+      return json(200, { chatbot_id: chatbotId, signing_secret: secret, rotated_at: now.toISOString(), previous_valid_until: previous });
     }
     return error(404, 'route_not_found', `${method} ${path}`);
   }

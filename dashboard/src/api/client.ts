@@ -8,7 +8,10 @@
 
 import { ENDPOINTS, type Endpoint, type EndpointName } from './endpoints';
 import type {
+  Chatbot,
+  ChatbotList,
   CreateSessionBody,
+  RotatedSecret,
   Message,
   MessagePage,
   SendMessageBody,
@@ -128,6 +131,17 @@ export class WagateClient {
   async sendMessage(body: SendMessageBody, options?: RequestOptions): Promise<Message> {
     const result = await this.json<SendMessageResult>('sendMessage', {}, { ...options, body });
     return result.message;
+  }
+
+  /** The chatbots the user owns (a chatbot is the first linker's). */
+  async listChatbots(options?: RequestOptions): Promise<Chatbot[]> {
+    const list = await this.json<ChatbotList>('listChatbots', {}, options);
+    return list.chatbots;
+  }
+
+  /** A new signing secret for the chatbot's own endpoint, returned this once. */
+  rotateChatbotSecret(chatbotId: string, options?: RequestOptions): Promise<RotatedSecret> {
+    return this.json<RotatedSecret>('rotateSecret', { chatbot_id: chatbotId }, options);
   }
 
   /** The URL of an endpoint, with its path parameters filled in. */

@@ -5,7 +5,7 @@
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
 /** A named schema of the API's OpenAPI document (`#/components/schemas/...`). */
-export type SchemaName = 'Session' | 'Message';
+export type SchemaName = 'Session' | 'Message' | 'Chatbot' | 'RotatedSecret';
 
 /** A field of a JSON response: a schema, a list of one, or a nullable string. */
 export type FieldShape = { schema: SchemaName } | { list: SchemaName } | 'string|null';
@@ -49,6 +49,7 @@ export const SESSION_FIELDS = [
   'pairing_code',
   'connected_at',
   'last_error',
+  'last_error_code',
   'created_at',
   'updated_at',
 ] as const;
@@ -67,7 +68,14 @@ export const MESSAGE_FIELDS = [
   'timestamp',
   'reply_to',
   'error',
+  'error_code',
 ] as const;
+
+/** Fields of a chatbot the dashboard reads (all always there). */
+export const CHATBOT_FIELDS = ['chatbot_id', 'created_at', 'signing_secret_created_at', 'previous_secret_valid_until'] as const;
+
+/** Fields of a rotation's answer (all always there). */
+export const ROTATED_SECRET_FIELDS = ['chatbot_id', 'signing_secret', 'rotated_at', 'previous_valid_until'] as const;
 
 export const ENDPOINTS = {
   createSession: {
@@ -108,12 +116,26 @@ export const ENDPOINTS = {
     body: { required: ['session_id', 'to', 'text'] },
     returns: { fields: { message: { schema: 'Message' } } },
   },
+  listChatbots: {
+    method: 'GET',
+    path: '/api/chatbots',
+    status: 200,
+    returns: { fields: { chatbots: { list: 'Chatbot' } } },
+  },
+  rotateSecret: {
+    method: 'POST',
+    path: '/api/chatbots/{chatbot_id}/rotate-secret',
+    status: 200,
+    returns: { schema: 'RotatedSecret' },
+  },
 } as const satisfies Record<string, Endpoint>;
 
 /** For each schema, the fields the dashboard reads and those it relies on always being there. */
 export const SCHEMA_FIELDS: Record<SchemaName, { reads: readonly string[]; required: readonly string[] }> = {
   Session: { reads: SESSION_FIELDS, required: SESSION_REQUIRED },
   Message: { reads: MESSAGE_FIELDS, required: MESSAGE_REQUIRED },
+  Chatbot: { reads: CHATBOT_FIELDS, required: CHATBOT_FIELDS },
+  RotatedSecret: { reads: ROTATED_SECRET_FIELDS, required: ROTATED_SECRET_FIELDS },
 };
 
 export type EndpointName = keyof typeof ENDPOINTS;

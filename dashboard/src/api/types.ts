@@ -38,6 +38,8 @@ export interface Session {
   pairing_code?: string | null;
   connected_at?: string | null;
   last_error?: string | null;
+  /** Stable (`connection_lost`, `checkpoint_unreadable`, …): what went wrong, for code to act on. */
+  last_error_code?: string | null;
 }
 
 export interface Message {
@@ -57,6 +59,30 @@ export interface Message {
   ack?: number | null;
   reply_to?: string | null;
   error?: string | null;
+  /** Stable (`chatbot_timeout`, `endpoint_not_allowed`, …). */
+  error_code?: string | null;
+}
+
+/** A chatbot the user owns (the first to link it), and when its signing secret was made. */
+export interface Chatbot {
+  chatbot_id: string;
+  created_at: string;
+  /** Null until a secret was made (a session with an endpoint of its own, or a rotation). */
+  signing_secret_created_at: string | null;
+  /** While a rotation's overlap lasts, the previous secret still verifies. */
+  previous_secret_valid_until: string | null;
+}
+
+export interface ChatbotList {
+  chatbots: Chatbot[];
+}
+
+/** A new signing secret, shown this once. */
+export interface RotatedSecret {
+  chatbot_id: string;
+  signing_secret: string;
+  rotated_at: string;
+  previous_valid_until: string | null;
 }
 
 export interface CreateSessionBody {

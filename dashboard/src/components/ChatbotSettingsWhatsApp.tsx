@@ -8,6 +8,7 @@ import { describeConnection } from '../connection';
 import { formatPhoneNumber } from '../format';
 import { useChatbotConnection } from '../hooks/useChatbotConnection';
 import { useNow } from '../hooks/useNow';
+import { ChatbotSigningSecret } from './ChatbotSigningSecret';
 import { MessageHistory } from './MessageHistory';
 import { ErrorNotice, StatusBadge } from './Notices';
 import { WhatsAppWebConnectionModal } from './WhatsAppWebConnectionModal';
@@ -82,6 +83,8 @@ export function ChatbotSettingsWhatsApp(props: { chatbotId: string }) {
           {manage ? 'Manage connection' : 'Connect WhatsApp'}
         </button>
       </div>
+
+      <ChatbotSigningSecret chatbotId={props.chatbotId} refreshKey={session?.id} />
 
       <MessageHistory sessionId={session?.id ?? null} ownNumber={session?.phone_number} />
 

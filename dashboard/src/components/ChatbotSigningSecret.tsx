@@ -1,0 +1,108 @@
+// The chatbot's signing secret: wagate signs every call it makes to the chatbot's own endpoint
+// (Standard Webhooks), with a secret it makes and shows its owner once. Here the owner sees when
+// the current one was made, until when a rotated-out one still verifies, and makes a new one
+// (shown once, to copy into the chatbot's configuration).
+
+import { useEffect, useId, useState } from 'react';
+import { isAbortError } from '../api/client';
+import { useWagate } from '../api/context';
+import type { Chatbot, RotatedSecret } from '../api/types';
+import { formatTimestamp } from '../format';
+import { ErrorNotice } from './Notices';
+
+export function ChatbotSigningSecret(props: { chatbotId: string; refreshKey?: string | null }) {
+  const { client } = useWagate();
+  const [chatbot, setChatbot] = useState<Chatbot | null | undefined>(undefined); // undefined: loading
+  const [made, setMade] = useState<RotatedSecret | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const [copied, setCopied] = useState(false);
+  const headingId = useId();
+  const secretId = useId();
+
+  useEffect(() => {
+    const controller = new AbortController();
+    client
+      .listChatbots({ signal: controller.signal })
+      .then((list) => setChatbot(list.find((c) => c.chatbot_id === props.chatbotId) ?? null))
+      .catch((cause: unknown) => {
+        if (!isAbortError(cause)) setError(cause instanceof Error ? cause : new Error(String(cause)));
+      });
+    return () => controller.abort();
+  }, [client, props.chatbotId, props.refreshKey]);
+
+  // A chatbot nobody has linked yet is nobody's: it has no secret to show or make.
+  if (!chatbot) return null;
+
+  const rotate = async () => {
+    setBusy(true);
+    setError(null);
+    setCopied(false);
+    try {
+      const rotated = await client.rotateChatbotSecret(props.chatbotId);
+      setMade(rotated);
+      setChatbot({
+        ...chatbot,
+        signing_secret_created_at: rotated.rotated_at,
+        previous_secret_valid_until: rotated.previous_valid_until,
+      });
+    } catch (cause) {
+      setError(cause instanceof Error ? cause : new Error(String(cause)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const copy = async () => {
+    if (!made) return;
+    try {
+      await navigator.clipboard.writeText(made.signing_secret);
+      setCopied(true);
+    } catch {
+      setCopied(false); // no clipboard (an insecure page, a denied permission): select and copy by hand
+    }
+  };
+  const has = chatbot.signing_secret_created_at !== null;
+
+  return (
+    <section className="wg-subsection" aria-labelledby={headingId}>
+      <h3 id={headingId} className="wg-subsection__title">
+        Signed calls to your chatbot
+      </h3>
+      <p className="wg-muted">
+        Every call wagate makes to this chatbot&apos;s own endpoint carries a <code>webhook-signature</code> (Standard
+        Webhooks). Verify it with the signing secret; no other key is ever sent.
+      </p>
+      <p>
+        {has
+          ? `Signing secret made ${formatTimestamp(chatbot.signing_secret_created_at!)}.`
+          : 'No signing secret yet: make one before pointing this chatbot at an endpoint of your own.'}
+        {chatbot.previous_secret_valid_until
+          ? ` The previous one still verifies until ${formatTimestamp(chatbot.previous_secret_valid_until)}.`
+          : ''}
+      </p>
+      {made ? (
+        <div className="wg-notice wg-notice--success" role="status">
+          <label className="wg-notice__title" htmlFor={secretId}>
+            New signing secret: shown this once
+          </label>
+          <input id={secretId} className="wg-secret" readOnly value={made.signing_secret} onFocus={(e) => e.target.select()} />
+          <p className="wg-notice__next">
+            Store it where your chatbot verifies calls.
+            {made.previous_valid_until
+              ? ` Calls carry both signatures until ${formatTimestamp(made.previous_valid_until)}.`
+              : ''}
+          </p>
+          <button type="button" className="wg-link-button" onClick={() => void copy()}>
+            {copied ? 'Copied' : 'Copy'}
+          </button>
+        </div>
+      ) : null}
+      {error ? <ErrorNotice error={error} apiUrl={client.apiUrl} onDismiss={() => setError(null)} /> : null}
+      <div className="wg-actions">
+        <button type="button" className="wg-button" onClick={() => void rotate()} disabled={busy}>
+          {busy ? 'Making a new secret…' : has ? 'Rotate signing secret' : 'Make a signing secret'}
+        </button>
+      </div>
+    </section>
+  );
+}

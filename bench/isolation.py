@@ -106,6 +106,22 @@ async def _phase(load: Load, tag: str, count: int, rate: float) -> dict:
     }
 
 
+async def _both_phases(
+    load: Load, phones: Phones, attacker: str, drip: DripServer, count: int, rate: float, chats: int
+) -> tuple[dict, dict]:
+    """B's latency alone, then with A's chats stuck (one event loop: the load's client lives in it)."""
+    log(f"baseline: {count} messages to tenant B at {rate}/s")
+    baseline = await _phase(load, "baseline", count, rate)
+    log(f"attack: {chats} chats of tenant A stuck on a dripping endpoint")
+    for n in range(chats):
+        await asyncio.to_thread(phones.send, fresh_phone("4918"), attacker, f"drip {n}")
+    deadline = time.monotonic() + 60
+    while drip.open < 2 and time.monotonic() < deadline:  # noqa: ASYNC110 (a count kept by server threads)
+        await asyncio.sleep(0.2)
+    attacked = await _phase(load, "attacked", count, rate)
+    return baseline, attacked
+
+
 def run(args: argparse.Namespace) -> dict:
     sessions = args.sessions or (10 if args.full else 4)
     count = args.messages or (240 if args.full else 80)
@@ -123,15 +139,9 @@ def run(args: argparse.Namespace) -> dict:
             linked = link_sessions(env.stack, dashboard, phones, sessions)
             attacker = _link_attacker(env, phones, drip.url)
             load = Load(env.sim_url, [s.phone for s in linked if s.phone])
-            log(f"baseline: {count} messages to tenant B at {rate}/s")
-            baseline = asyncio.run(_phase(load, "baseline", count, rate))
-            log(f"attack: {args.attack_chats} chats of tenant A stuck on a dripping endpoint")
-            for n in range(args.attack_chats):
-                phones.send(fresh_phone("4918"), attacker, f"drip {n}")
-            deadline = time.monotonic() + 60
-            while drip.open < 2 and time.monotonic() < deadline:
-                time.sleep(0.2)
-            attacked = asyncio.run(_phase(load, "attacked", count, rate))
+            baseline, attacked = asyncio.run(
+                _both_phases(load, phones, attacker, drip, count, rate, args.attack_chats)
+            )
             stuck_at_end = drip.open
             dashboard.close()
             phones.close()

@@ -140,7 +140,9 @@ class IoProbe:
         }  # fmt: skip
         texts = await timed(
             "bot call",
-            self.bot.ask(BotRequest(self.bot_url, payload, stored["id"], secrets=self.bot_secrets)),
+            self.bot.ask(
+                BotRequest(self.bot_url, payload, stored["id"], tenant=None, secrets=self.bot_secrets)
+            ),
         )
         replies = await timed(
             "store replies",

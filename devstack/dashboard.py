@@ -40,6 +40,7 @@ DEMO_EMAIL = "demo@wagate.local"
 DEMO_CHATBOT_ID = "00000000-0000-4000-8000-000000000001"
 TOKEN_TTL_S = 12 * 3600  # the page fetches a new one on every load
 # A browser refuses to hand this response to another origin's page, whatever the request said.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 SAME_ORIGIN_ONLY = {"Cross-Origin-Resource-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
 
 log = logging.getLogger("devstack.dashboard")
@@ -109,7 +110,9 @@ def config_script(user: DemoUser, token: str) -> str:
 
 def build_app(user: DemoUser, dist: Path) -> Starlette:
     def config_js(request: Request) -> Response:  # sync: Starlette runs it in its thread pool
-        if request.headers.get("sec-fetch-site") != "same-origin":
+        host = request.headers.get("host", "").rsplit(":", 1)[0]
+        if request.headers.get("sec-fetch-site") != "same-origin" or host not in LOCAL_HOSTS:
+            # (a page on a name rebound to 127.0.0.1 is "same-origin" with itself: the Host says so)
             # It holds a signed-in user's token: only the demo page itself may load it, never a
             # <script src> on another site (or another port: same-site is not same-origin).
             return PlainTextResponse(

@@ -77,9 +77,9 @@ class BotRequest:
     payload: dict
     idempotency_key: str
     # None: the project's own avatar-chat; else the chatbot owner's user id (their own endpoint,
-    # called through the guard on that tenant's connections)
-    tenant: str | None = None
-    secrets: tuple[str, ...] = ()  # sign the call (two while a rotation's overlap lasts)
+    # called through the guard on that tenant's connections). No default: every caller says which.
+    tenant: str | None
+    secrets: tuple[str, ...]  # sign the call (two while a rotation's overlap lasts)
 
 
 def parse_replies(body: object) -> list[str]:
@@ -101,6 +101,10 @@ def parse_replies(body: object) -> list[str]:
             continue
         if not isinstance(text, str):
             raise BotError("chatbot answer: a reply text is not a string")
+        if "\x00" in text or not _is_storable(text):
+            raise BotError(
+                "chatbot answer: a reply text holds characters that cannot be sent (NUL, lone surrogates)"
+            )
         if text.strip():
             replies.extend(split_text(text))
     if len(replies) > MAX_REPLY_MESSAGES:
@@ -108,6 +112,14 @@ def parse_replies(body: object) -> list[str]:
             f"chatbot answer too long: {len(replies)} WhatsApp messages (at most {MAX_REPLY_MESSAGES})"
         )
     return replies
+
+
+def _is_storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def split_text(text: str, limit: int = MAX_TEXT_LENGTH) -> list[str]:
@@ -223,6 +235,6 @@ class BotClient:
 def _replies_of(answer: EndpointAnswer) -> list[str]:
     try:
         body = json.loads(answer.body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BotError("chatbot answered with something that is not JSON") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise BotError("chatbot answered with something that is not JSON (or nested too deep)") from exc
     return parse_replies(body)

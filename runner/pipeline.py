@@ -245,7 +245,13 @@ class ConversationPipeline:
             secrets=profile.secrets if endpoint else deps.settings.avatar_chat_secrets,
         )
         async with self._bot_calls:
-            return await deps.bot.ask(request)
+            try:
+                return await deps.bot.ask(request)
+            except BotError:
+                raise
+            except Exception as exc:  # whatever else: recorded on the message, never left `replying`
+                log.exception("chatbot call failed unexpectedly", extra={"session_id": session.id})
+                raise BotError("the chatbot's answer could not be used", failures.CHATBOT_BAD_ANSWER) from exc
 
     # ------------------------------------------------------------------ outbound
     def submit_outbound(self, row: dict) -> None:

@@ -40,6 +40,7 @@ import httpx
 from ssrfguard import (
     DEFAULT_DENIED,
     AddressTable,
+    Block,
     BlockedAddressError,
     BlockedURLError,
     Policy,
@@ -88,12 +89,27 @@ class EndpointAnswer:
     headers: Mapping[str, str]
 
 
+# Cloud services inside private ranges that a trusted network must still never reach (the table
+# already names AWS's IPv6 metadata and Alibaba's): GCP's metadata over IPv6, EKS Pod Identity.
+CLOUD_SERVICES_IN_PRIVATE_RANGES = (
+    Block(
+        ipaddress.ip_network("fd20:ce::254/128"), "Cloud metadata (GCP over IPv6)", "RFC4193", Reach.DENIED
+    ),
+    Block(
+        ipaddress.ip_network("fd00:ec2::23/128"),
+        "Cloud credentials (EKS Pod Identity)",
+        "RFC4193",
+        Reach.DENIED,
+    ),
+)
+
+
 def _private_table() -> AddressTable:
     blocks = tuple(
         replace(block, reach=Reach.PERMITTED) if block.network in PRIVATE_NETWORKS else block
         for block in DEFAULT_DENIED.blocks
     )
-    return AddressTable(blocks)
+    return AddressTable((*blocks, *CLOUD_SERVICES_IN_PRIVATE_RANGES))
 
 
 _PUBLIC_POLICY = Policy(
@@ -121,8 +137,12 @@ def check_endpoint(url: str, *, allow_private: bool, resolver=None) -> str:
     a name that leads to a refused address is refused now, not at the first customer message)."""
     policy = endpoint_policy(allow_private=allow_private)
     _check_shape(url, allow_private=allow_private)
+    try:  # checked as httpx will send it (IDNA 2008, its own parsing), not as it was typed
+        sent_as = str(httpx.URL(url))
+    except httpx.InvalidURL as exc:
+        raise EndpointNotAllowed("the endpoint is not a valid URL") from exc
     try:
-        target = policy.check_url(url)
+        target = policy.check_url(sent_as)
     except BlockedURLError as exc:
         raise EndpointNotAllowed(f"the endpoint is not allowed: {_plain(exc.reason)}") from exc
     except BlockedAddressError as exc:
@@ -292,6 +312,9 @@ async def post(
         raise EndpointFailure("timeout", f"no complete answer within {deadline_s:g} s") from exc
     except (httpx.TransportError, OSError) as exc:
         log.info("endpoint unreachable: %s", type(exc).__name__)
+        raise EndpointFailure("unreachable", "the endpoint could not be reached") from exc
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a URL httpx cannot send, a protocol error
+        log.info("endpoint call failed: %s", type(exc).__name__)
         raise EndpointFailure("unreachable", "the endpoint could not be reached") from exc
 
 

@@ -90,7 +90,10 @@ CHATBOT_ANSWER_TOO_LARGE = "chatbot_answer_too_large"
 CHATBOT_REDIRECT = "chatbot_redirect"
 ENDPOINT_NOT_ALLOWED = "endpoint_not_allowed"
 
+UNKNOWN = "unknown"  # recorded before error codes existed (the migration replaced its words)
+
 SESSION_CODES = (
+    UNKNOWN,
     CHECKPOINT_UNREADABLE.code,
     CHECKPOINT_MISSING.code,
     CHECKPOINT_UNAVAILABLE.code,
@@ -107,6 +110,7 @@ SESSION_CODES = (
     "command_failed",
 )
 MESSAGE_CODES = (
+    UNKNOWN,
     UNSUPPORTED_MESSAGE,
     NOT_ON_WHATSAPP,
     SEND_FAILED,

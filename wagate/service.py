@@ -171,9 +171,15 @@ class GatewayService:
             )
         row = rows[0]
         command = Command(CommandType.START, session_id=row["id"], epoch=row["epoch"])
-        self._send_or_undo(
-            None, command, undo=lambda: self.store.delete(SESSIONS, where={"id": eq(row["id"])})
-        )
+
+        def undo() -> None:
+            self.store.delete(SESSIONS, where={"id": eq(row["id"])})
+            if secret is not None:  # made with this session and never shown: it goes too
+                self.store.delete(
+                    CHATBOT_SECRETS, where={"chatbot_id": eq(row["chatbot_id"]), "secret": eq(secret)}
+                )
+
+        self._send_or_undo(None, command, undo=undo)
         log.info("session created", extra={"session_id": row["id"], "command_id": command.id})
         created = public_session(row, self.clock())
         if secret is not None and self._stored_secret(row["chatbot_id"]) == secret:

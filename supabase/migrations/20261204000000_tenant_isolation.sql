@@ -44,6 +44,9 @@ on conflict (chatbot_id) do nothing;
 -- tenants: shown to the owner once, when it is made.
 create table public.wagate_chatbot_secrets (
     chatbot_id           uuid primary key,
+    -- the owner it was made for: if the chatbot changes hands (an app's own table), the new owner
+    -- makes a secret of their own; the old one never signs their calls
+    user_id              uuid not null references auth.users (id) on delete cascade,
     secret               text not null,
     previous_secret      text,
     previous_valid_until timestamptz,
@@ -63,11 +66,13 @@ begin
         return;
     end if;
     return query
-        insert into public.wagate_chatbot_secrets as s (chatbot_id, secret)
-        values (p_chatbot_id, p_secret)
+        insert into public.wagate_chatbot_secrets as s (chatbot_id, user_id, secret)
+        values (p_chatbot_id, p_user_id, p_secret)
         on conflict (chatbot_id) do update
-           set previous_secret = s.secret,
-               previous_valid_until = now() + make_interval(secs => greatest(p_overlap_s, 0)),
+           set previous_secret = case when s.user_id = excluded.user_id then s.secret end,
+               previous_valid_until = case when s.user_id = excluded.user_id
+                   then now() + make_interval(secs => greatest(p_overlap_s, 0)) end,
+               user_id = excluded.user_id,
                secret = excluded.secret,
                rotated_at = now()
         returning s.*;
@@ -84,13 +89,21 @@ language sql stable security definer set search_path = '' as $$
                                                case when s.previous_valid_until > now()
                                                     then s.previous_secret end], null)
                        from public.wagate_chatbot_secrets s
-                      where s.chatbot_id = p_chatbot_id), '{}')
+                      where s.chatbot_id = p_chatbot_id and s.user_id = p_user_id), '{}')
 $$;
 
 
 -- ---------------------------------------------------------------- stable failure codes
 alter table public.whatsapp_web_sessions add column last_error_code text;
 alter table public.whatsapp_web_messages add column error_code text;
+-- What was recorded before could hold internal detail (bucket names, KMS text, which internal port
+-- answered a tenant's endpoint): replaced with plain words.
+update public.whatsapp_web_sessions
+   set last_error = 'recorded before error codes: restart the session', last_error_code = 'unknown'
+ where last_error is not null;
+update public.whatsapp_web_messages
+   set error = 'failed (recorded before error codes)', error_code = 'unknown'
+ where error is not null;
 
 
 -- ---------------------------------------------------------------- messages carry their owner
@@ -100,10 +113,8 @@ update public.whatsapp_web_messages m
    set user_id = s.user_id
   from public.whatsapp_web_sessions s
  where s.id = m.session_id;
-update public.whatsapp_web_messages m
-   set user_id = c.user_id
-  from public.wagate_chatbots c
- where m.user_id is null and c.chatbot_id = m.chatbot_id;
+-- Messages of sessions deleted before this (detached) get no owner: their chatbot may have been
+-- linked by several users then, so nobody can say whose they were. Nobody reads them.
 create index whatsapp_web_messages_user_idx
     on public.whatsapp_web_messages (user_id, timestamp desc, id desc);
 
@@ -140,6 +151,9 @@ declare
     v_owner uuid;
 begin
     perform pg_advisory_xact_lock(hashtextextended('wagate.create_session:' || p_user_id::text, 0));
+    if (select count(*) from public.whatsapp_web_sessions where user_id = p_user_id) >= p_max_sessions then
+        return;  -- before anything is claimed: a user at the limit claims no chatbot
+    end if;
     v_owner := public.wagate_chatbot_owner(p_chatbot_id);
     if v_owner is null then
         insert into public.wagate_chatbots (chatbot_id, user_id) values (p_chatbot_id, p_user_id)
@@ -149,11 +163,9 @@ begin
     if v_owner is distinct from p_user_id then
         raise exception 'chatbot_not_found' using errcode = 'WG404';
     end if;
-    if (select count(*) from public.whatsapp_web_sessions where user_id = p_user_id) >= p_max_sessions then
-        return;
-    end if;
     if p_signing_secret is not null then
-        insert into public.wagate_chatbot_secrets (chatbot_id, secret) values (p_chatbot_id, p_signing_secret)
+        insert into public.wagate_chatbot_secrets (chatbot_id, user_id, secret)
+        values (p_chatbot_id, p_user_id, p_signing_secret)
         on conflict (chatbot_id) do nothing;
     end if;
     return query
@@ -255,15 +267,12 @@ $$;
 create trigger whatsapp_web_sessions_erase before delete on public.whatsapp_web_sessions
     for each row execute function public.wagate_queue_erasure();
 
--- A user deleted in Supabase Auth leaves nothing of theirs: sessions and chatbots go by cascade
--- (queuing their erasures), messages by their owner column, and here the chatbots' secrets and
+-- A user deleted in Supabase Auth leaves nothing of theirs: sessions, chatbots and secrets go by
+-- cascade (the sessions queuing their erasures), messages by their owner column, and here the
 -- rate-limit counters.
 create function public.wagate_forget_user() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
-    delete from public.wagate_chatbot_secrets s
-     using public.wagate_chatbots c
-     where c.chatbot_id = s.chatbot_id and c.user_id = old.id;
     delete from public.wagate_rate_limits where key = 'api:' || old.id::text;
     return old;
 end;

@@ -325,8 +325,11 @@ def test_the_per_user_session_limit(stack, api, user) -> None:
         " select %s, gen_random_uuid(), 'limit-' || gen_random_uuid() from generate_series(1, 20)",
         (user.id,),
     )
-    response = api.post("/api/sessions/create", json={"chatbot_id": str(uuid.uuid4())}, headers=user.headers)
+    chatbot_id = str(uuid.uuid4())
+    response = api.post("/api/sessions/create", json={"chatbot_id": chatbot_id}, headers=user.headers)
     assert (response.status_code, response.json()["error"]["code"]) == (409, "too_many_sessions")
+    # a user at the limit claims no chatbot either
+    assert stack.sql("select 1 from public.wagate_chatbots where chatbot_id = %s", (chatbot_id,)) == []
     assert stack.sql("select count(*) from public.whatsapp_web_sessions where user_id = %s", (user.id,)) == [
         (20,)
     ]

@@ -40,9 +40,25 @@ def test_replies_are_parsed_in_every_accepted_shape() -> None:
     assert parse_replies({"replies": []}) == []
     assert parse_replies({"reply": "single"}) == ["single"]
     assert parse_replies({"replies": [{"text": "  "}, {"text": None}, "plain"]}) == ["plain"]
-    for bad in ([], {"nothing": 1}, {"replies": "x"}, {"replies": [{"text": 5}]}):
+    for bad in (
+        [],
+        {"nothing": 1},
+        {"replies": "x"},
+        {"replies": [{"text": 5}]},
+        {"replies": [{"text": "a\x00b"}]},  # Postgres would refuse to store it: never `replying` forever
+        {"reply": "lone \ud800 surrogate"},
+    ):
         with pytest.raises(BotError):
             parse_replies(bad)
+
+
+def test_an_answer_nested_too_deep_is_a_recorded_failure_not_a_crash() -> None:
+    from runner.botclient import _replies_of
+    from wagate.endpoints import EndpointAnswer
+
+    with pytest.raises(BotError) as failed:
+        _replies_of(EndpointAnswer(200, b"[" * 100_000, {}))
+    assert failed.value.code == "chatbot_bad_answer"
 
 
 def test_long_replies_are_split_at_whatsapps_limit() -> None:

@@ -47,6 +47,8 @@ METADATA = [
     "https://[::ffff:169.254.169.254]/",
     "http://169.254.170.2/v2/credentials",
     "https://[fe80::1]/",
+    "https://[fd20:ce::254]/computeMetadata/v1/",  # GCP's metadata over IPv6
+    "http://[fd00:ec2::23]/v1/credentials",  # EKS Pod Identity
 ]
 
 

@@ -80,6 +80,10 @@ def test_config_js_is_refused_to_requests_that_are_not_the_page_itself(stack) ->
         response = httpx.get(url, headers=headers)
         assert response.status_code == 403, headers
         assert "eyJ" not in response.text
+    # DNS rebinding: a page on a name the attacker points at 127.0.0.1 is "same-origin" with itself
+    port = urlsplit(url).port
+    rebound = httpx.get(url, headers={"Sec-Fetch-Site": "same-origin", "Host": f"attacker.example:{port}"})
+    assert rebound.status_code == 403
     own = httpx.get(url, headers={"Sec-Fetch-Site": "same-origin"})
     assert own.status_code == 200
     assert own.headers["cross-origin-resource-policy"] == "same-origin"

@@ -102,7 +102,7 @@ async def _phase(load: Load, tag: str, count: int, rate: float) -> dict:
         "sent": count,
         "rate_achieved": round(achieved, 2),
         "unanswered": missing,
-        "latency_s": summary(values),
+        "latency_s": summary(values, digits=4),
     }
 
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
@@ -21,6 +19,7 @@ from bench.harness import BenchEnv, log, new_result, print_table
 from bench.latency import Load
 from bench.sessions import Dashboard, Phones, fresh_phone, link_sessions, wait_all
 from bench.stats import ms, summary, target
+from devstack.chatbots import DripEndpoint
 from simulator.qr import decode_qr_png
 
 RUNNER_SETTINGS = {"SEND_RATE_PER_S": "1000", "SEND_BURST": "1000", "TYPING_MS": "0"}
@@ -29,52 +28,6 @@ RUNNER_SETTINGS = {"SEND_RATE_PER_S": "1000", "SEND_BURST": "1000", "TYPING_MS":
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--attack-chats", type=int, default=100, help="tenant A's customers, each stuck")
     parser.add_argument("--isolation-rate", type=float, default=4.0, help="tenant B's messages per second")
-
-
-class DripServer:
-    """A tenant's endpoint that answers 200 and then one byte every `every_s`, never finishing."""
-
-    def __init__(self, every_s: float = 0.5) -> None:
-        self.open = self.most_open = self.requests = 0
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length") or 0))
-                with outer._lock:
-                    outer.requests += 1
-                    outer.open += 1
-                    outer.most_open = max(outer.most_open, outer.open)
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Length", "1000000")
-                    self.end_headers()
-                    while not outer._stop.wait(every_s):
-                        self.wfile.write(b" ")
-                        self.wfile.flush()
-                except OSError:
-                    pass
-                finally:
-                    with outer._lock:
-                        outer.open -= 1
-                self.close_connection = True
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/chatbot"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._stop.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _link_attacker(env: BenchEnv, phones: Phones, endpoint: str) -> str:
@@ -107,7 +60,7 @@ async def _phase(load: Load, tag: str, count: int, rate: float) -> dict:
 
 
 async def _both_phases(
-    load: Load, phones: Phones, attacker: str, drip: DripServer, count: int, rate: float, chats: int
+    load: Load, phones: Phones, attacker: str, drip: DripEndpoint, count: int, rate: float, chats: int
 ) -> tuple[dict, dict]:
     """B's latency alone, then with A's chats stuck (one event loop: the load's client lives in it)."""
     log(f"baseline: {count} messages to tenant B at {rate}/s")
@@ -131,22 +84,18 @@ def run(args: argparse.Namespace) -> dict:
         {"tenant_b_sessions": sessions, "messages_per_phase": count, "rate": rate,
          "attack_chats": args.attack_chats, "runner_env": RUNNER_SETTINGS},
     )  # fmt: skip
-    drip = DripServer()
-    try:
-        with BenchEnv() as env:
-            env.start_runner(RUNNER_CAPACITY=str(sessions + 5), **RUNNER_SETTINGS)
-            phones, dashboard = Phones(env.sim_url), Dashboard(env.stack)
-            linked = link_sessions(env.stack, dashboard, phones, sessions)
-            attacker = _link_attacker(env, phones, drip.url)
-            load = Load(env.sim_url, [s.phone for s in linked if s.phone])
-            baseline, attacked = asyncio.run(
-                _both_phases(load, phones, attacker, drip, count, rate, args.attack_chats)
-            )
-            stuck_at_end = drip.open
-            dashboard.close()
-            phones.close()
-    finally:
-        drip.close()
+    with DripEndpoint(every_s=0.5, for_s=600) as drip, BenchEnv() as env:
+        env.start_runner(RUNNER_CAPACITY=str(sessions + 5), **RUNNER_SETTINGS)
+        phones, dashboard = Phones(env.sim_url), Dashboard(env.stack)
+        linked = link_sessions(env.stack, dashboard, phones, sessions)
+        attacker = _link_attacker(env, phones, drip.url)
+        load = Load(env.sim_url, [s.phone for s in linked if s.phone])
+        baseline, attacked = asyncio.run(
+            _both_phases(load, phones, attacker, drip, count, rate, args.attack_chats)
+        )
+        stuck_at_end = drip.open
+        dashboard.close()
+        phones.close()
     result["figures"] = {
         "baseline": baseline,
         "under_attack": attacked,

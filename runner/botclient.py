@@ -213,23 +213,10 @@ class BotClient:
         raise BotError(f"{reason} (after {self.attempts} attempts)", code)
 
     async def _post(self, request: BotRequest, body: bytes, headers: dict[str, str]) -> EndpointAnswer:
-        if request.tenant is None:
-            return await post(
-                self._project,
-                request.url,
-                content=body,
-                headers=headers,
-                deadline_s=self.timeout_s,
-                max_bytes=self.max_answer_bytes,
-            )
-        return await self._tenants.post(
-            request.tenant,
-            request.url,
-            content=body,
-            headers=headers,
-            deadline_s=self.timeout_s,
-            max_bytes=self.max_answer_bytes,
-        )
+        limits = {"deadline_s": self.timeout_s, "max_bytes": self.max_answer_bytes}
+        if request.tenant is None:  # the project's own avatar-chat
+            return await post(self._project, request.url, content=body, headers=headers, **limits)
+        return await self._tenants.post(request.tenant, request.url, content=body, headers=headers, **limits)
 
 
 def _replies_of(answer: EndpointAnswer) -> list[str]:

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from devstack.chatbots import RecordingEndpoint
 from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
-from tests.security.endpoints import RecordingEndpoint
 from tests.security.test_secrets import JWT_LIKE, key_material, spellings
 from wagate.signing import signature_headers
 

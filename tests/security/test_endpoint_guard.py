@@ -11,8 +11,8 @@ import uuid
 import httpx
 import pytest
 
+from devstack.chatbots import RecordingEndpoint
 from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
-from tests.security.endpoints import RecordingEndpoint
 from wagate.endpoints import EndpointFailure, EndpointNotAllowed, GuardedClients, check_endpoint
 
 # Every form the attack of the issue used, and a few more: loopback, metadata, IPv6, encodings.
@@ -125,7 +125,7 @@ async def test_the_guard_checks_again_when_it_calls_and_sends_nothing_inward() -
 async def test_redirects_are_refused_not_followed() -> None:
     from http.server import BaseHTTPRequestHandler
 
-    from tests.security.endpoints import _Server
+    from devstack.chatbots import LoopbackServer
 
     class Redirect(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -137,7 +137,7 @@ async def test_redirects_are_refused_not_followed() -> None:
         def log_message(self, *_args: object) -> None:
             pass
 
-    server = _Server(("127.0.0.1", 0), Redirect)
+    server = LoopbackServer(("127.0.0.1", 0), Redirect)
     loop = asyncio.get_running_loop()
     serving = loop.run_in_executor(None, server.serve_forever)
     clients = GuardedClients(allow_private=True)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright
 
-from tests.security.endpoints import _Server
+from devstack.chatbots import LoopbackServer
 from wagate.browser import chromium_launch_options
 
 
@@ -36,7 +36,7 @@ def evil_site() -> Iterator[dict[str, str]]:
         def log_message(self, *_args: object) -> None:
             pass
 
-    server = _Server(("127.0.0.1", 0), Handler)
+    server = LoopbackServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
     try:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+from devstack.chatbots import DripEndpoint, RecordingEndpoint
 from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
-from tests.security.endpoints import DripEndpoint, RecordingEndpoint
 from wagate.endpoints import EndpointFailure, GuardedClients
 
 CHATS = 100

@@ -6,9 +6,9 @@ the session the runner holds, and from the checkpoint when no runner holds it.""
 
 from __future__ import annotations
 
+from devstack.chatbots import RecordingEndpoint
 from devstack.testing import StackHandle
 from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
-from tests.security.endpoints import RecordingEndpoint
 
 
 def _versions(stack: StackHandle, session_id: str) -> list[dict]:

@@ -1,6 +1,7 @@
-"""Real local HTTP servers playing a tenant's chatbot endpoint: one that records every request it
-gets and answers as told, and one that drips its answer a byte at a time and never finishes (the
-slow-loris endpoint a hostile tenant would point wagate at). Loopback only."""
+"""Tenants' chatbot endpoints, played by real local HTTP servers (tests/security and `bench
+isolation`): one that records every request it gets and answers as told, and one that drips its
+answer a byte at a time and never finishes (the slow-loris endpoint a hostile tenant would point
+wagate at). Loopback only."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
-class _Server(ThreadingHTTPServer):
+class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
@@ -49,7 +50,7 @@ class RecordingEndpoint:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/chatbot"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -106,7 +107,7 @@ class DripEndpoint:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/chatbot"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

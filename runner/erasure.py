@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from playwright.async_api import Error as PlaywrightError
 
-from runner.bridge import BRIDGE_JS
 from wagate.backoff import compute_backoff
 
 if TYPE_CHECKING:
@@ -100,7 +99,7 @@ class Erasures:
         events: asyncio.Queue[dict] = asyncio.Queue()
         try:
             await context.expose_binding("__wagateEmit", lambda _source, payload: events.put_nowait(payload))
-            await context.add_init_script(BRIDGE_JS)
+            await context.add_init_script(self.settings.bridge_js)
             page = context.pages[0] if context.pages else await context.new_page()
             await page.goto(self.settings.wa_web_url, wait_until="commit")
             async with asyncio.timeout(self.settings.load_timeout_s):

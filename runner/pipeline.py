@@ -8,6 +8,7 @@ import itertools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from runner.botclient import BotError, BotRequest
@@ -34,11 +35,45 @@ def number_of(wid: str | None) -> str:
     return (wid or "").split("@", 1)[0]
 
 
+# What WhatsApp Web adds to a chat that no customer wrote: a changed security code, a template
+# notice (a changed number), a call, a protocol message, group events, a deleted message.
+SYSTEM_TYPES = frozenset(
+    {"e2e_notification", "notification_template", "notification", "call_log", "protocol", "gp2",
+     "group_notification", "broadcast_notification", "revoked", "debug", "oversized", "reaction"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who wrote, as WhatsApp names them: the chat (`<lid>@lid` or `<phone>@c.us`), their LID when
+    there is one, their phone number when WhatsApp Web knows it (a LID customer may hide it)."""
+
+    chat_id: str
+    lid: str | None
+    phone: str | None
+
+    @property
+    def label(self) -> str:
+        """`from_number`: the phone number, else the LID chat (`<lid>@lid`)."""
+        return self.phone or self.chat_id
+
+
+def customer_of(message: dict) -> Customer:
+    """The customer of an inbound event (pure)."""
+    chat_id = str(message.get("remote") or message.get("from") or "")
+    digits = number_of(chat_id)
+    lid = digits if chat_id.endswith("@lid") else message.get("lid")
+    phone = digits if chat_id.endswith("@c.us") else message.get("phone")
+    return Customer(chat_id, str(lid) if lid else None, str(phone) if phone else None)
+
+
 def skip_reason(message: dict, *, reply_to_groups: bool, reply_to_own: bool) -> str | None:
     """Why an inbound event is not a customer message for the bot (None: it is one). Pure."""
     remote = message.get("remote") or message.get("from") or ""
     if message.get("fromMe") and not reply_to_own:
         return "own message"
+    if message.get("type") in SYSTEM_TYPES:
+        return f"system message ({message.get('type')})"
     if remote == "status@broadcast" or remote.endswith("@broadcast"):
         return "status broadcast"
     if remote.endswith("@g.us") and not reply_to_groups:
@@ -120,27 +155,51 @@ class ConversationPipeline:
         if reason:
             log.debug("inbound skipped", extra={"session_id": session.id, "reason": reason})
             return
-        customer = number_of(message.get("remote") or message.get("from"))
+        customer = customer_of(message)
         row = {
             "session_id": session.id,
             "chatbot_id": session.row["chatbot_id"],
             "message_id": message.get("key") or message["id"],
-            "from_number": customer,
+            "from_number": customer.label,
             "to_number": session.phone or number_of(message.get("to")),
             "direction": str(Direction.INBOUND),
             "content": message.get("body") or "",
             "timestamp": _iso(message.get("t")),
             "status": str(MessageStatus.RECEIVED),
+            "chat_id": customer.chat_id,
+            "customer_lid": customer.lid,
+            "customer_phone": customer.phone,
         }
-        if message.get("type", "chat") != "chat":
+        kind = message.get("type", "chat")
+        if message.get("undecryptable"):
             row["status"], row["error"], row["error_code"] = (
                 str(MessageStatus.FAILED),
-                f"unsupported message type: {message['type']}",
+                "WhatsApp Web could not decrypt this message",
+                failures.UNDECRYPTABLE,
+            )
+        elif kind != "chat":
+            row["status"], row["error"], row["error_code"] = (
+                str(MessageStatus.FAILED),
+                f"unsupported message type: {kind}",
                 failures.UNSUPPORTED_MESSAGE,
             )
-            row["content"] = row["content"] or f"[{message['type']}]"
+            row["content"] = row["content"] or f"[{kind}]"  # a media message's caption, else its type
         notify_name = message.get("notifyName")
-        self.intake.submit(customer, lambda: self._take_in(customer, row, notify_name))
+        self.intake.submit(customer.chat_id, lambda: self._take_in(customer.chat_id, row, notify_name))
+
+    async def on_decrypted_late(self, message: dict) -> None:
+        """A message stored as undecryptable decrypted after all: answered now."""
+        row = await self.session.deps.repo.revive_undecrypted(
+            self.session.id, str(message.get("key")), message.get("body") or ""
+        )
+        if row is not None and message.get("type", "chat") == "chat":
+            self._submit(row["chat_id"] or row["from_number"], row["id"], lambda: self.answer(row))
+
+    async def on_edit(self, key: str, body: str) -> None:
+        await self.session.deps.repo.record_edit(self.session.id, key, body)
+
+    async def on_revoke(self, key: str) -> None:
+        await self.session.deps.repo.record_revoke(self.session.id, key)
 
     async def _take_in(self, customer: str, row: dict, notify_name: str | None) -> None:
         session = self.session
@@ -231,14 +290,18 @@ class ConversationPipeline:
             payload={
                 "chatbot_id": row["chatbot_id"],
                 "session_id": session.id,
-                "conversation_id": f"{session.id}:{inbound['from_number']}",
+                "conversation_id": f"{session.id}:{_customer_key(inbound)}",
                 "channel": "whatsapp_web",
                 "message": {
                     "id": inbound["message_id"],
                     "text": inbound["content"],
                     "timestamp": inbound["timestamp"],
                 },
-                "customer": {"phone": inbound["from_number"], "name": inbound.get("_notify_name")},
+                "customer": {
+                    "phone": inbound.get("customer_phone"),
+                    "lid": inbound.get("customer_lid"),
+                    "name": inbound.get("_notify_name"),
+                },
             },
             idempotency_key=inbound["id"],
             tenant=row["user_id"] if endpoint else None,
@@ -255,7 +318,7 @@ class ConversationPipeline:
 
     # ------------------------------------------------------------------ outbound
     def submit_outbound(self, row: dict) -> None:
-        self._submit(row["to_number"], row["id"], lambda: self.send_by_id(row["id"]))
+        self._submit(row.get("chat_id") or row["to_number"], row["id"], lambda: self.send_by_id(row["id"]))
 
     async def send_by_id(self, message_row_id: str) -> None:
         row = await self.session.deps.repo.get_message(message_row_id)
@@ -281,7 +344,12 @@ class ConversationPipeline:
         if session.delivery_stopped:
             return  # the page is closing: the row stays queued for the next owner
         try:
-            result = await session.send_text(row["to_number"], row["content"], row["message_id"])
+            result = await session.send_text(
+                chat=row.get("chat_id"),
+                to=row["to_number"],
+                text=row["content"],
+                whatsapp_id=row["message_id"],
+            )
         except Exception as exc:  # the page failed the send: recorded, not retried blindly
             if session.delivery_stopped:
                 raise  # closed under the send: it stays queued, the next owner sends it (same id)
@@ -315,10 +383,20 @@ class ConversationPipeline:
         rows = [row for row in rows if row["id"] not in self._pending]
         for row in rows:
             if row["direction"] == Direction.INBOUND:
-                self._submit(row["from_number"], row["id"], lambda r=row: self.answer(r))
+                self._submit(
+                    row.get("chat_id") or row["from_number"], row["id"], lambda r=row: self.answer(r)
+                )
             else:
-                self._submit(row["to_number"], row["id"], lambda r=row: self.send_by_id(r["id"]))
+                self._submit(
+                    row.get("chat_id") or row["to_number"], row["id"], lambda r=row: self.send_by_id(r["id"])
+                )
         return len(rows)
+
+
+def _customer_key(row: dict) -> str:
+    """The conversation's customer: the phone number when known, else the LID (one customer keeps
+    one conversation whether WhatsApp names them by phone number or by LID)."""
+    return str(row.get("customer_phone") or row.get("customer_lid") or number_of(row.get("from_number")))
 
 
 def _iso(epoch_s: object) -> str:

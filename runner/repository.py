@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from wagate import failures
 from wagate.errors import StoreUnavailable
 from wagate.failures import Failure
 from wagate.status import Direction, MessageStatus
@@ -117,6 +118,44 @@ class RunnerRepository:
             MESSAGES, row, on_conflict="session_id,message_id", ignore_duplicates=True
         )
         return rows[0] if rows else None
+
+    async def revive_undecrypted(self, session_id: str, whatsapp_id: str, content: str) -> dict | None:
+        """A message stored as undecryptable that decrypted after all: its text, and `replying`
+        (None when it is not one of those)."""
+        rows = await self.store.update(
+            MESSAGES,
+            {"content": content, "status": str(MessageStatus.REPLYING), "error": None, "error_code": None},
+            where={
+                "session_id": eq(session_id),
+                "message_id": eq(whatsapp_id),
+                "error_code": eq(failures.UNDECRYPTABLE),
+            },
+        )
+        return rows[0] if rows else None
+
+    async def record_edit(self, session_id: str, whatsapp_id: str, content: str) -> None:
+        """The customer edited a message: its new text, and when."""
+        await self.store.update(
+            MESSAGES,
+            {"content": content, "edited_at": datetime.now(UTC).isoformat()},
+            where={
+                "session_id": eq(session_id),
+                "message_id": eq(whatsapp_id),
+                "direction": eq(Direction.INBOUND),
+            },
+        )
+
+    async def record_revoke(self, session_id: str, whatsapp_id: str) -> None:
+        """The customer deleted a message for everyone: when (its text stays, as the chatbot saw it)."""
+        await self.store.update(
+            MESSAGES,
+            {"revoked_at": datetime.now(UTC).isoformat()},
+            where={
+                "session_id": eq(session_id),
+                "message_id": eq(whatsapp_id),
+                "direction": eq(Direction.INBOUND),
+            },
+        )
 
     async def insert_outbound(self, rows: list[dict]) -> list[dict]:
         return await self.store.insert(MESSAGES, rows)

@@ -72,6 +72,7 @@ class Runner:
                 settings.wa_web_url,
                 load_timeout_s=settings.load_timeout_s,
                 max_age_s=settings.warm_page_max_age_s,
+                bridge_js=settings.bridge_js,
             )
             if settings.warm_page and settings.checkpoint_strategy == "context"
             else None

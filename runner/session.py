@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
-from runner.bridge import BRIDGE_JS
 from runner.checkpoint import CheckpointStorageError
 from runner.pipeline import ConversationPipeline
 from runner.qr import render_qr_png
@@ -151,7 +150,7 @@ class WhatsAppSession:
         self.context = await self.deps.checkpoints.strategy.open(self.id, restored.state)
         step("context_ms")
         await self.context.expose_binding("__wagateEmit", self._on_emit)
-        await self.context.add_init_script(BRIDGE_JS)
+        await self.context.add_init_script(self.deps.settings.bridge_js)
         self.page = self.context.pages[0] if self.context.pages else await self.context.new_page()
         self._watch_page()
         step("page_ms")
@@ -243,6 +242,14 @@ class WhatsAppSession:
             await self._on_ready(event)
         elif kind == "message":
             await self.pipeline.on_inbound(event["message"])
+        elif kind == "message_decrypted":
+            await self.pipeline.on_decrypted_late(event["message"])
+        elif kind == "message_edit":
+            await self.pipeline.on_edit(str(event.get("key")), str(event.get("body") or ""))
+        elif kind == "message_revoke":
+            await self.pipeline.on_revoke(str(event.get("key")))
+        elif kind == "passkey_required":
+            await self._on_passkey_required()
         elif kind == "acks":  # delivery and read acks, reported together, written in batches
             for ack in event.get("acks") or []:
                 if ack.get("key") and isinstance(ack.get("ack"), int):
@@ -310,6 +317,25 @@ class WhatsAppSession:
         elif state in ("UNPAIRED", "OPENING") and self.row.get("pairing_phone"):
             with contextlib.suppress(PlaywrightError):
                 await self._request_pairing_code()
+
+    async def _on_passkey_required(self) -> None:
+        """The phone asks its owner to confirm this device with a passkey: the session says so and
+        waits (at most PASSKEY_WAIT_S), instead of sitting in `authenticating` with no word."""
+        if self.status == SessionStatus.CONNECTED:
+            return
+        await self.set_status(
+            SessionStatus.AUTHENTICATING,
+            qr_code=None,
+            qr_expires_at=None,
+            **failures.PASSKEY_REQUIRED.session_fields(),
+        )
+
+        async def expire() -> None:
+            await asyncio.sleep(self.deps.settings.passkey_wait_s)
+            if self.status == SessionStatus.AUTHENTICATING and not self._closed:
+                await self.fail(failures.PASSKEY_NOT_CONFIRMED)
+
+        self._tasks.append(asyncio.create_task(expire(), name=f"passkey-{self.id}"))
 
     async def _on_ready(self, event: dict) -> None:
         self.phone = event.get("phone") or self.phone
@@ -478,13 +504,16 @@ class WhatsAppSession:
         assert self.page is not None
         return bool(await self.page.evaluate("n => window.__wagate.exists(n)", number))
 
-    async def send_text(self, to: str, text: str, whatsapp_id: str) -> dict:
+    async def send_text(self, *, chat: str | None, to: str, text: str, whatsapp_id: str) -> dict:
+        """Send `text` into `chat` (as WhatsApp names it: `<lid>@lid` or `<phone>@c.us`), or to the
+        phone number `to` when the customer's chat is not known yet."""
         if self.page is None:
             raise RuntimeError("session has no page")
+        target = {"chat": chat, "to": to}
         typing_ms = self.deps.settings.typing_ms
         if typing_ms:
             with contextlib.suppress(PlaywrightError):
-                await self.page.evaluate("n => window.__wagate.seenAndTyping(n)", to)
+                await self.page.evaluate("t => window.__wagate.seenAndTyping(t)", target)
             await asyncio.sleep(typing_ms / 1000)
         settings = self.deps.settings
         signals = {  # seenAndTyping above has shown both already when TYPING_MS > 0
@@ -492,7 +521,7 @@ class WhatsAppSession:
             "typing": settings.send_typing and not typing_ms,
         }
         return await self.page.evaluate(
-            "a => window.__wagate.sendText(a)", {"to": to, "text": text, "id": whatsapp_id, **signals}
+            "a => window.__wagate.sendText(a)", {**target, "text": text, "id": whatsapp_id, **signals}
         )
 
     async def end(self, status: SessionStatus | None) -> None:

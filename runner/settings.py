@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
 import uuid
@@ -9,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.bridge import bridge_script
 from wagate.config import Settings, _float, _int, _require, resolve_environment
 from wagate.errors import ConfigError
 from wagate.signing import is_signing_secret
@@ -57,6 +59,9 @@ class RunnerSettings:
     pid_dir: Path | None
     poll_wait_s: int
     load_timeout_s: float  # WhatsApp Web must show a QR or log in within this
+    modules_wait_s: float  # how long WhatsApp Web's chat and message modules may take to register
+    ciphertext_wait_s: float  # how long an undecrypted message may wait to decrypt before it is failed
+    passkey_wait_s: float  # how long linking may wait for the phone's passkey confirmation
     open_concurrency: int  # sessions opened (a page loaded, a login restored) at once
     bot_timeout_s: float  # one attempt of a chatbot call, from connect to the answer's last byte
     bot_attempts: int
@@ -100,6 +105,9 @@ class RunnerSettings:
             pid_dir=Path(pid_dir) if pid_dir else None,
             poll_wait_s=_int(env, "RUNNER_POLL_WAIT_S", 2),
             load_timeout_s=_float(env, "WA_LOAD_TIMEOUT_S", 45.0),
+            modules_wait_s=_float(env, "WA_MODULES_WAIT_S", 40.0),
+            ciphertext_wait_s=_float(env, "CIPHERTEXT_WAIT_S", 60.0),
+            passkey_wait_s=_float(env, "PASSKEY_WAIT_S", 300.0),
             open_concurrency=max(1, _int(env, "OPEN_CONCURRENCY", 4)),
             bot_timeout_s=_float(env, "BOT_TIMEOUT_S", 15.0),
             bot_attempts=_int(env, "BOT_ATTEMPTS", 3),
@@ -125,6 +133,14 @@ class RunnerSettings:
             profile_root=Path(env.get("RUNNER_PROFILE_DIR") or f"/tmp/wagate-profiles-{runner_id}"),
             warm_page=_bool(env, "WARM_PAGE", True),
             warm_page_max_age_s=_float(env, "WARM_PAGE_MAX_AGE_S", 600.0),
+        )
+
+    @functools.cached_property
+    def bridge_js(self) -> str:
+        """The bridge, with these settings in it."""
+        return bridge_script(
+            modules_wait_ms=int(self.modules_wait_s * 1000),
+            ciphertext_wait_ms=int(self.ciphertext_wait_s * 1000),
         )
 
     @property

@@ -81,10 +81,17 @@ class WarmPages:
     """Keeps one WarmPage ready (loading it in the background)."""
 
     def __init__(
-        self, browser: BrowserOwner, url: str, *, load_timeout_s: float, max_age_s: float = 600.0
+        self,
+        browser: BrowserOwner,
+        url: str,
+        *,
+        load_timeout_s: float,
+        max_age_s: float = 600.0,
+        bridge_js: str = BRIDGE_JS,
     ) -> None:
         self.browser = browser
         self.url = url
+        self.bridge_js = bridge_js
         self.load_timeout_s = load_timeout_s
         self.max_age_s = max_age_s
         self._ready: WarmPage | None = None
@@ -116,7 +123,7 @@ class WarmPages:
         try:
             warm = WarmPage(await self.browser.new_context())
             await warm.context.expose_binding("__wagateEmit", warm.emit)
-            await warm.context.add_init_script(BRIDGE_JS)
+            await warm.context.add_init_script(self.bridge_js)
             warm.page = await warm.context.new_page()
             await warm.page.goto(self.url, wait_until="commit", timeout=self.load_timeout_s * 1000)
             loaded = await asyncio.wait_for(warm.loaded, self.load_timeout_s)

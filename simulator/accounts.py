@@ -41,18 +41,38 @@ class LinkedDevice:
         }
 
 
+class Directory:
+    """Every number's LID (linked identity: the `<lid>@lid` user WhatsApp addresses people by since
+    2025), made on first use, and the way back from a LID to its phone number (which WhatsApp tells
+    a linked device only when the person's phone number is visible to it)."""
+
+    def __init__(self) -> None:
+        self._lids: dict[str, str] = {}
+        self._phones: dict[str, str] = {}
+
+    def lid_for(self, phone: str) -> str:
+        lid = self._lids.get(phone)
+        if lid is None:
+            lid = self._lids[phone] = new_lid()
+            self._phones[lid] = phone
+        return lid
+
+    def phone_for(self, lid: str) -> str | None:
+        return self._phones.get(lid)
+
+
 class AccountBook:
     """Every linked device by phone; device ids count up per phone, as companion ids do."""
 
     def __init__(self) -> None:
         self._devices: dict[tuple[str, int], LinkedDevice] = {}
         self._next_device_id: dict[str, int] = {}
-        self._lids: dict[str, str] = {}
+        self.directory = Directory()
 
     def link(self, phone: str, push_name: str, platform: str) -> LinkedDevice:
         device_id = self._next_device_id.get(phone, 1)
         self._next_device_id[phone] = device_id + 1
-        lid = self._lids.setdefault(phone, new_lid())
+        lid = self.directory.lid_for(phone)
         device = LinkedDevice(phone, device_id, new_secret(), push_name, platform, lid)
         self._devices[(phone, device_id)] = device
         return device

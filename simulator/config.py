@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, fields
 
 DEFAULT_WA_VERSION = "2.3000.1031490000"
+WA_BUILDS = ("2026", "2025")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,13 @@ class SimulatorConfig:
     """How long a pairing code stays valid."""
     wa_version: str = DEFAULT_WA_VERSION
     """`window.Debug.VERSION`."""
+    wa_build: str = "2026"
+    """Which WhatsApp Web the page behaves like (README "Build profiles"): `2026` (the default, the
+    most recent: LID-migrated accounts, `logout_from_bridge`, no `Cmd.refreshQR`, read receipts only
+    while the stream is available) or `2025` (phone-number chats, `logout`, `Cmd.refreshQR`)."""
+    late_modules_ms: int = 0
+    """The chat and message modules register this long after `window.Debug` appears (recent builds
+    register their modules progressively, often 10-30 s after load on a cold cache)."""
 
     def updated(self, values: dict) -> SimulatorConfig:
         """A copy with `values` applied; unknown names or wrong types raise `ValueError`."""
@@ -66,7 +74,16 @@ def _coerce(name: str, type_name: object, value: object) -> object:
 
 
 def _validate(values: dict) -> None:
-    for name in ("ref_first_ms", "ref_next_ms", "sync_ms", "reconnect_ms", "pair_code_ttl_ms"):
+    if values["wa_build"] not in WA_BUILDS:
+        raise ValueError(f"wa_build must be one of {', '.join(WA_BUILDS)}")
+    for name in (
+        "ref_first_ms",
+        "ref_next_ms",
+        "sync_ms",
+        "reconnect_ms",
+        "pair_code_ttl_ms",
+        "late_modules_ms",
+    ):
         if values[name] < 0:
             raise ValueError(f"{name} must not be negative")
     if values["ref_count"] < 1:

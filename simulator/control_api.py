@@ -45,7 +45,11 @@ def control_routes(sim: Simulator) -> list[Route]:
     async def scan(request: Request) -> JSONResponse:
         body = await _body(request)
         linked = await sim.linking.scan(
-            body.get("qr"), body.get("phone"), body.get("name"), body.get("platform")
+            body.get("qr"),
+            body.get("phone"),
+            body.get("name"),
+            body.get("platform"),
+            passkey=body.get("passkey", False),
         )
         return JSONResponse(linked)
 
@@ -80,9 +84,30 @@ def control_routes(sim: Simulator) -> list[Route]:
     async def send_message(request: Request) -> JSONResponse:
         body = await _body(request)
         message = sim.traffic.customer_sends(
-            body.get("from"), body.get("to"), body.get("text"), body.get("name")
+            body.get("from"),
+            body.get("to"),
+            body.get("text"),
+            body.get("name"),
+            addressing=body.get("addressing", "pn"),
+            phone_visible=body.get("phone_visible", True),
+            type=body.get("type", "chat"),
+            caption=body.get("caption"),
+            ciphertext_ms=body.get("ciphertext_ms"),
+            ephemeral_s=body.get("ephemeral_s"),
         )
         return JSONResponse(message.to_json(), status_code=201)
+
+    async def edit_message(request: Request) -> JSONResponse:
+        body = await _body(request)
+        return JSONResponse(sim.traffic.customer_edits(body.get("id"), body.get("text")).to_json())
+
+    async def revoke_message(request: Request) -> JSONResponse:
+        body = await _body(request)
+        return JSONResponse(sim.traffic.customer_revokes(body.get("id")).to_json())
+
+    async def passkey(request: Request) -> JSONResponse:
+        body = await _body(request)
+        return JSONResponse(await sim.linking.confirm_passkey(body.get("phone")))
 
     async def list_messages(request: Request) -> JSONResponse:
         number = request.query_params.get("number")
@@ -175,6 +200,9 @@ def control_routes(sim: Simulator) -> list[Route]:
         ("/control/devices", devices, "GET"),
         ("/control/messages", send_message, "POST"),
         ("/control/messages", list_messages, "GET"),
+        ("/control/messages/edit", edit_message, "POST"),
+        ("/control/messages/revoke", revoke_message, "POST"),
+        ("/control/passkey", passkey, "POST"),
         ("/control/read", read, "POST"),
         ("/control/presence", presence, "GET"),
         ("/control/faults", faults, "GET"),

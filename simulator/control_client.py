@@ -42,10 +42,24 @@ class _ControlApi:
         raise NotImplementedError
 
     # the phone
-    def scan(self, qr: str, phone: str, name: str | None = None, platform: str | None = None) -> Any:
-        """Scan a login QR string with `phone`; links that page. → {phone, device_id, wid, push_name}"""
+    def scan(
+        self,
+        qr: str,
+        phone: str,
+        name: str | None = None,
+        platform: str | None = None,
+        *,
+        passkey: bool = False,
+    ) -> Any:
+        """Scan a login QR string with `phone`; links that page. → {phone, device_id, wid, push_name}
+        (`passkey`: the account confirms devices with a passkey: → {phone, passkey_required: true},
+        linked once `confirm_passkey`)."""
         body = _without_none({"qr": qr, "phone": phone, "name": name, "platform": platform})
-        return self._call("POST", "/control/scan", body=body)
+        return self._call("POST", "/control/scan", body={**body, **({"passkey": True} if passkey else {})})
+
+    def confirm_passkey(self, phone: str) -> Any:
+        """The phone confirms the waiting device with its passkey: the page is linked."""
+        return self._call("POST", "/control/passkey", body={"phone": phone})
 
     def pair(self, code: str, phone: str, name: str | None = None) -> Any:
         """Enter a pairing code on `phone`. → {phone, device_id, wid, push_name}"""
@@ -63,10 +77,21 @@ class _ControlApi:
         return self._call("GET", "/control/devices")
 
     # the customers
-    def send_message(self, sender: str, to: str, text: str, name: str | None = None) -> Any:
-        """A customer (`sender`) writes to a linked number. → the message id"""
-        body = _without_none({"from": sender, "to": to, "text": text, "name": name})
+    def send_message(
+        self, sender: str, to: str, text: str | None, name: str | None = None, **options: Any
+    ) -> Any:
+        """A customer (`sender`) writes to a linked number. → the message id. `options`: addressing
+        ("pn" | "lid"), phone_visible, type, caption, ciphertext_ms, ephemeral_s (README)."""
+        body = _without_none({"from": sender, "to": to, "text": text, "name": name, **options})
         return self._call("POST", "/control/messages", body=body, pick=lambda message: message["id"])
+
+    def edit_message(self, message_id: str, text: str) -> Any:
+        """The customer edits a message they sent."""
+        return self._call("POST", "/control/messages/edit", body={"id": message_id, "text": text})
+
+    def revoke_message(self, message_id: str) -> Any:
+        """The customer deletes a message they sent, for everyone."""
+        return self._call("POST", "/control/messages/revoke", body={"id": message_id})
 
     def received(self, number: str) -> Any:
         """What `number` received: [{id, from, to, text, name, time, ack}], oldest first."""

@@ -84,6 +84,8 @@ class Simulator:
             "version": self.config.wa_version,
             "reconnectMs": self.config.reconnect_ms,
             "syncMs": self.config.sync_ms,
+            "build": self.config.wa_build,
+            "lateModulesMs": self.config.late_modules_ms,
             **self.faults.page_view(),
         }
 
@@ -101,7 +103,7 @@ class Simulator:
             if query == "alt_link":
                 result = {"code": self.linking.start_alt_linking(session, frame.get("phone"))}
             elif query == "exists":
-                result = {"exists": self.traffic.is_on_whatsapp(frame.get("user"))}
+                result = self.traffic.lookup(frame.get("wid") or frame.get("user"))
             else:
                 raise InvalidRequest("unknown_query", f"unknown iq {query!r}")
         except SimulatorError as exc:

@@ -36,6 +36,7 @@ class Linking:
         self.world = world
         self._refs: dict[str, PageSession] = {}
         self._codes: dict[str, PendingPairingCode] = {}
+        self._passkeys: dict[str, tuple[PageSession, object, object]] = {}
 
     # --- frames from pages -------------------------------------------------------------------
 
@@ -89,8 +90,17 @@ class Linking:
     # --- the phone (control API) ---------------------------------------------------------------
 
     async def scan(
-        self, qr_text: object, phone: object, name: object = None, platform: object = None
+        self,
+        qr_text: object,
+        phone: object,
+        name: object = None,
+        platform: object = None,
+        *,
+        passkey: object = False,
     ) -> dict:
+        """The phone scans a login QR. `passkey`: the account confirms new devices with a passkey
+        (WhatsApp's "Shortcake" linking, 2026): the page waits on its passkey screen until the phone
+        confirms (`confirm_passkey`)."""
         qr = parse_login_qr(qr_text)
         number = _phone_or_raise(phone)
         session = self._refs.get(qr.ref)
@@ -100,6 +110,23 @@ class Linking:
             raise Rejected(
                 "qr_mismatch", "the keys in this QR code are not the ones of the page showing its ref"
             )
+        if not isinstance(passkey, bool):
+            raise InvalidRequest("invalid_passkey", "passkey must be true or false")
+        if passkey:
+            session.stop_refs()
+            self._set_ref(session, None)
+            self._passkeys[number] = (session, name, platform)
+            await session.send({"t": "passkey_required"})
+            return {"phone": number, "passkey_required": True}
+        return await self._link(session, number, name, platform)
+
+    async def confirm_passkey(self, phone: object) -> dict:
+        """The phone confirms the new device with its passkey: the waiting page is linked."""
+        number = _phone_or_raise(phone)
+        pending = self._passkeys.pop(number, None)
+        if pending is None or pending[0].closed:
+            raise NotFound("no_passkey_request", "no page is waiting for this phone's passkey")
+        session, name, platform = pending
         return await self._link(session, number, name, platform)
 
     async def pair(self, code: object, phone: object, name: object = None, platform: object = None) -> dict:
@@ -192,6 +219,7 @@ class Linking:
     def reset(self) -> None:
         self._refs.clear()
         self._codes.clear()
+        self._passkeys.clear()
 
     async def _rotate_refs(self, session: PageSession) -> None:
         config = self.world.config

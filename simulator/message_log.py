@@ -26,6 +26,13 @@ class LoggedMessage:
     ack: int = ACK_SERVER
     sender_device: int | None = None
     """The linked device that sent it (outbound messages only)."""
+    chat: str | None = None
+    """The chat a linked device sent it into, as it named it (`<phone>@c.us` or `<lid>@lid`)."""
+    type: str = "chat"
+    addressing: str = "pn"
+    """How a customer's message reached the linked device: from the phone number or the LID."""
+    ephemeral_s: int | None = None
+    """The disappearing-messages timer a sent message carried (None: none)."""
 
     def to_json(self) -> dict:
         return {
@@ -36,6 +43,10 @@ class LoggedMessage:
             "name": self.name,
             "time": self.time,
             "ack": self.ack,
+            "type": self.type,
+            "chat": self.chat,
+            "addressing": self.addressing,
+            "ephemeral_s": self.ephemeral_s,
         }
 
 

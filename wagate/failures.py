@@ -47,6 +47,13 @@ WHATSAPP_WEB_DID_NOT_OPEN = Failure(
     "whatsapp_web_did_not_open", "WhatsApp Web could not be opened; restart the session to try again"
 )
 WHATSAPP_WEB_ERROR = Failure("whatsapp_web_error", "WhatsApp Web reported an error; restart the session")
+PASSKEY_REQUIRED = Failure(
+    "passkey_required",
+    "WhatsApp asks to confirm this device with your passkey: follow the steps on your phone",
+)
+PASSKEY_NOT_CONFIRMED = Failure(
+    "passkey_not_confirmed", "the device was not confirmed with a passkey in time; connect again"
+)
 
 
 def whatsapp_web_did_not_load(timeout_s: float) -> Failure:
@@ -78,6 +85,8 @@ def command_failed(command: str, times: int) -> Failure:
 
 # ---------------------------------------------------------------- messages
 UNSUPPORTED_MESSAGE = "unsupported_message_type"
+UNDECRYPTABLE = "message_undecryptable"
+SEND_REFUSED = "send_refused"
 NOT_ON_WHATSAPP = "number_not_on_whatsapp"
 SEND_FAILED = "send_failed"
 CHATBOT_NOT_FOUND = "chatbot_not_found"
@@ -108,9 +117,13 @@ SESSION_CODES = (
     "whatsapp_web_changed",
     "whatsapp_web_unstable",
     "command_failed",
+    PASSKEY_REQUIRED.code,
+    PASSKEY_NOT_CONFIRMED.code,
 )
 MESSAGE_CODES = (
     UNKNOWN,
+    UNDECRYPTABLE,
+    SEND_REFUSED,
     UNSUPPORTED_MESSAGE,
     NOT_ON_WHATSAPP,
     SEND_FAILED,

@@ -44,6 +44,11 @@ MESSAGE_FIELDS = (
     "reply_to",
     "error",
     "error_code",
+    "chat_id",
+    "customer_lid",
+    "customer_phone",
+    "edited_at",
+    "revoked_at",
 )
 
 

@@ -308,6 +308,20 @@ class GatewayService:
         if not _can_send(session):
             raise Conflict(f"the session is {session['status']}, not connected", code="session_not_connected")
         self._limit(f"send:{session['id']}", self.sends_per_minute, "messages sent through this session")
+        # The customer's existing chat, as WhatsApp names it (a LID chat, by now, for most): a reply
+        # goes there; a number never seen is opened by the runner through WhatsApp's lookup.
+        chats = self.store.select(
+            MESSAGES,
+            where={
+                "session_id": eq(session["id"]),
+                "customer_phone": eq(fields["to"]),
+                "chat_id": "not.is.null",
+            },
+            columns="chat_id,customer_lid",
+            order="timestamp.desc",
+            limit=1,
+        )
+        known = chats[0] if chats else None
         (message,) = self.store.insert(
             MESSAGES,
             {
@@ -319,6 +333,9 @@ class GatewayService:
                 "direction": Direction.OUTBOUND.value,
                 "content": fields["text"],
                 "status": MessageStatus.QUEUED.value,
+                "chat_id": known["chat_id"] if known else None,
+                "customer_lid": known["customer_lid"] if known else None,
+                "customer_phone": fields["to"],
             },
         )
         # Without a live owner the row waits: the session's next owner sends what is still queued.

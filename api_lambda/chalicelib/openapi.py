@@ -141,6 +141,25 @@ SCHEMAS: dict[str, Any] = {
             "error_code": _nullable(
                 {"type": "string", "description": "Stable: " + ", ".join(MESSAGE_CODES) + "."}
             ),
+            "chat_id": _nullable(
+                {
+                    "type": "string",
+                    "description": "The chat as WhatsApp names it: `<lid>@lid` (a customer addressed by "
+                    "LID) or `<phone>@c.us`. Replies go into it.",
+                }
+            ),
+            "customer_lid": _nullable(
+                {"type": "string", "description": "The customer's LID, when there is one."}
+            ),
+            "customer_phone": _nullable(
+                {
+                    "type": "string",
+                    "description": "The customer's phone number (E.164 digits) when WhatsApp Web knows it; a "
+                    "customer writing by LID may hide it (then `from_number` is the LID chat).",
+                }
+            ),
+            "edited_at": _nullable({**_TIME, "description": "When the customer last edited it."}),
+            "revoked_at": _nullable({**_TIME, "description": "When the customer deleted it for everyone."}),
         },
     },
     "CreateSessionRequest": {

@@ -22,9 +22,32 @@ __d('WAWebSocketModel', (load) => ({
 
 __d('WAWebConnModel', (load) => ({ Conn: load('__sim/models').Conn }));
 
-__d('WAWebCmd', (load) => ({ Cmd: load('__sim/models').Cmd }));
+// The 2026 build has no Cmd.refreshQR: the QR is renewed through WAWebLaunchSocketUtils.refreshQR
+// or the backend event bus (what its own "reload" button calls).
+__d('WAWebCmd', (load) => {
+  const { Cmd } = load('__sim/models');
+  if (load('__sim/runtime').build !== '2025') Object.defineProperty(Cmd, 'refreshQR', { value: undefined });
+  return { Cmd };
+});
 
-__d('WAWebLaunchSocketUtils', (load) => ({ refreshQR: () => load('__sim/models').Cmd.refreshQR() }));
+__d('WAWebLaunchSocketUtils', (load) => ({ refreshQR: () => load('__sim/models').hooks.refreshQR() }));
+
+__d('WAWebBackendEventBus', (load) => {
+  const { Emitter } = load('__sim/events');
+  const { hooks } = load('__sim/models');
+  const bus = new Emitter();
+  bus.on('refresh_qr', () => hooks.refreshQR());
+  return {
+    BackendEventBus: {
+      triggerRefreshQR: () => bus.trigger('refresh_qr'),
+      onRefreshQR: (callback) => bus.on('refresh_qr', callback),
+    },
+  };
+});
+
+// Linking with a passkey ("Shortcake", 2026): the pairing type turns SHORTCAKE_PASSKEY and these
+// events fire while the phone asks its owner to confirm the new device.
+__d('WAWebLinkDeviceEvents', (load) => ({ WAWebLinkDeviceEvents: load('__sim/models').linkEvents }));
 
 __d('WAWebStreamModel', (load) => ({ Stream: load('__sim/models').Stream }));
 

@@ -2,15 +2,27 @@
  * Messages in and out of this page: inbound frames become `Msg` models (`add` with isNewMsg), sends
  * become `send` frames, acks move `msg.ack` forward (`change:ack`), all kept in the history.
  * `runtime.send(frame)` and `runtime.iq(query)` are provided by the session.
+ *
+ * As the real WhatsApp Web: a customer writing from their LID arrives from `<lid>@lid` (the contact
+ * carries `phoneNumber` only when the customer shows it); a message the page cannot decrypt yet is a
+ * `ciphertext` model ("Waiting for this message") that becomes the real one later (`change:type`,
+ * `change:body`); a media message's `body` is its base64 thumbnail and its text the `caption`; an
+ * edit changes `body`, a deletion for everyone turns the type `revoked`; a chat with disappearing
+ * messages carries `ephemeralDuration`; the 2026 build sends a read receipt only while the stream
+ * is marked available.
  */
 __d('__sim/chats', (load) => {
   'use strict';
   const runtime = load('__sim/runtime');
   const models = load('__sim/models');
   const history = load('__sim/history');
+  const lids = load('__sim/lids');
   const { createWid, MsgKey } = load('__sim/wid');
   const { Msg: MsgCollection, Chat: ChatCollection, Contact: ContactCollection } = models.collections;
   const sendResults = new Map();
+  const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'ptt', 'document', 'sticker']);
+  // A 1x1 JPEG's base64, standing in for the thumbnail WhatsApp Web keeps in a media message's body.
+  const THUMBNAIL = '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AVN//2Q==';
 
   function meWid() {
     return runtime.me ? createWid(`${runtime.me.phone}@c.us`) : null;
@@ -22,6 +34,7 @@ __d('__sim/chats', (load) => {
       id: { fromMe: msg.id.fromMe, remote: msg.id.remote._serialized, id: msg.id.id },
       body: msg.body,
       type: msg.type,
+      caption: msg.caption,
       t: msg.t,
       from: msg.from ? String(msg.from._serialized || msg.from) : null,
       to: msg.to ? String(msg.to._serialized || msg.to) : null,
@@ -60,32 +73,69 @@ __d('__sim/chats', (load) => {
 
   /** An inbound message frame; false when this page already has it (a redelivery). */
   async function receive(data, { duplicate = false } = {}) {
-    const from = createWid(`${data.from}@c.us`);
+    const byLid = data.addressing === 'lid' && data.from_lid;
+    if (data.phone_visible !== false) lids.learn(data.from, data.from_lid);
+    const from = createWid(byLid ? `${data.from_lid}@lid` : `${data.from}@c.us`);
     const id = new MsgKey({ fromMe: false, remote: from, id: data.id });
     if (MsgCollection.get(id)) return false;
     const contact = ContactCollection.get(from) || ContactCollection.add({ id: from });
     if (data.notify_name) contact.pushname = data.notify_name;
+    if (byLid) contact.phoneNumber = lids.pnOf(from);
+    const kind = data.type || 'chat';
+    const shown = MEDIA_TYPES.has(kind)
+      ? { body: THUMBNAIL, caption: data.caption || undefined, directPath: `/v/t62.${data.id}`, mimetype: 'image/jpeg' }
+      : { body: data.body };
+    const sealed = data.ciphertext_ms !== null && data.ciphertext_ms !== undefined;
     const msg = new models.Msg({
       id,
       from,
       to: meWid(),
-      body: data.body,
-      type: 'chat',
+      ...(sealed ? { body: '' } : shown),
+      type: sealed ? 'ciphertext' : kind,
       t: data.t,
       notifyName: data.notify_name || undefined,
       ack: 1,
       isNewMsg: true,
       self: 'in',
     });
-    placeInChat(msg, true);
+    const chat = placeInChat(msg, true);
+    if (data.ephemeral_s) {
+      chat.set({ ephemeralDuration: data.ephemeral_s, ephemeralSettingTimestamp: data.t, disappearingModeInitiator: 'chat' });
+      msg.set({ isEphemeral: true, ephemeralDuration: data.ephemeral_s }, { silent: true });
+    }
     MsgCollection.add(msg);
     if (duplicate) MsgCollection.trigger('add', msg, MsgCollection, {});
     await history.save(toRecord(msg));
+    if (sealed && data.ciphertext_ms >= 0) {
+      setTimeout(() => {
+        msg.set({ ...shown, type: kind });
+        history.save(toRecord(msg));
+      }, data.ciphertext_ms);
+    }
     return true;
   }
 
-  async function applyAck({ id, to, ack }) {
-    const key = `true_${to}@c.us_${id}`;
+  /** The customer's message of this (phone-made) id, whatever chat it is in. */
+  function incoming(id) {
+    return MsgCollection.getModelsArray().find((msg) => !msg.id.fromMe && msg.id.id === id) || null;
+  }
+
+  async function edit({ id, body }) {
+    const msg = incoming(id);
+    if (!msg) return;
+    msg.set({ body, latestEditSenderTimestampMs: Date.now() });
+    await history.save(toRecord(msg));
+  }
+
+  async function revoke({ id }) {
+    const msg = incoming(id);
+    if (!msg) return;
+    msg.set({ type: 'revoked', body: '' });
+    await history.save(toRecord(msg));
+  }
+
+  async function applyAck({ id, to, chat, ack }) {
+    const key = `true_${chat || `${to}@c.us`}_${id}`;
     const msg = MsgCollection.get(key);
     if (msg && (ack === -1 || ack > msg.ack)) {
       msg.ack = ack;
@@ -127,7 +177,10 @@ __d('__sim/chats', (load) => {
 
   function sendToServer(msg) {
     const to = createWid(msg.to);
-    runtime.send({ t: 'send', msg: { id: msg.id.id, to: to.user, body: msg.body || '', type: msg.type, t: msg.t } });
+    runtime.send({
+      t: 'send',
+      msg: { id: msg.id.id, to: to._serialized, body: msg.body || '', type: msg.type, t: msg.t, ephemeral_s: msg.ephemeralDuration || null },
+    });
   }
 
   /** Sends that never reached the server (ack 0) go out again once connected, as WhatsApp Web retries. */
@@ -141,12 +194,14 @@ __d('__sim/chats', (load) => {
     const chat = ChatCollection.get(chatLike && chatLike.id ? chatLike.id : chatLike);
     if (!chat) return false;
     chat.unreadCount = 0;
-    return runtime.send({ t: 'seen', chat: chat.id.user });
+    // The 2026 app sends the receipt only while the stream is available (Stream.markAvailable()).
+    if (lids.migrated() && !models.Stream.available) return false;
+    return runtime.send({ t: 'seen', chat: chat.id._serialized });
   }
 
   function sendChatState(wid, state) {
-    return runtime.send({ t: 'chatstate', chat: createWid(wid).user, state });
+    return runtime.send({ t: 'chatstate', chat: createWid(wid)._serialized, state });
   }
 
-  return { restore, receive, applyAck, addAndSend, resendUnsent, markSeen, sendChatState };
+  return { restore, receive, edit, revoke, applyAck, addAndSend, resendUnsent, markSeen, sendChatState };
 });

@@ -7,10 +7,11 @@
 __d('__sim/login_view', (load) => {
   'use strict';
   const runtime = load('__sim/runtime');
-  const { Socket, Conn, Cmd, hooks } = load('__sim/models');
+  const { Socket, Conn, hooks } = load('__sim/models');
   const { encodeB64 } = load('__sim/wid');
   const app = document.getElementById('app');
   let pairingCode = null;
+  let awaitingPasskey = false;
 
   function qrString(ref) {
     const reg = runtime.registration;
@@ -47,7 +48,7 @@ __d('__sim/login_view', (load) => {
       const span = document.createElement('span');
       const button = document.createElement('button');
       button.textContent = 'Click to reload QR code';
-      button.addEventListener('click', () => Cmd.refreshQR());
+      button.addEventListener('click', () => hooks.refreshQR());
       span.appendChild(button);
       container.appendChild(span);
     }
@@ -72,10 +73,20 @@ __d('__sim/login_view', (load) => {
     return root;
   }
 
+  function passkeyScreen() {
+    const root = document.createElement('div');
+    root.className = 'landing';
+    root.setAttribute('data-testid', 'shortcake_passkey_screen');
+    root.innerHTML =
+      '<h1>Continue on your phone</h1><p>Confirm this device with your passkey on WhatsApp on your phone.</p>';
+    return root;
+  }
+
   function render() {
     const state = Socket.state;
     let view;
-    if (runtime.me && state !== 'UNPAIRED' && state !== 'UNPAIRED_IDLE') view = intro();
+    if (awaitingPasskey && !runtime.me) view = passkeyScreen();
+    else if (runtime.me && state !== 'UNPAIRED' && state !== 'UNPAIRED_IDLE') view = intro();
     else if (Conn.ref && (state === 'UNPAIRED' || state === 'UNPAIRED_IDLE')) view = landing();
     else {
       view = document.createElement('progress');
@@ -88,6 +99,10 @@ __d('__sim/login_view', (load) => {
   }
 
   function mount() {
+    hooks.showPasskey = () => {
+      awaitingPasskey = true;
+      render();
+    };
     hooks.showPairingCode = (code) => {
       pairingCode = code;
       render();

@@ -70,7 +70,9 @@ __d('__sim/models', (load) => {
   }
 
   class Contact extends Model {
-    static fields = ['id', 'name', 'shortName', 'pushname', 'type', 'isBusiness', 'isEnterprise', 'isMe'];
+    static fields = [
+      'id', 'name', 'shortName', 'pushname', 'type', 'isBusiness', 'isEnterprise', 'isMe', 'phoneNumber',
+    ];
 
     constructor(attributes = {}) {
       super({ type: 'in', isBusiness: false, isEnterprise: false, isMe: false, ...attributes, id: createWid(attributes.id) });
@@ -151,5 +153,6 @@ __d('__sim/models', (load) => {
     Conn: new ConnModel({ ref: null, refTTL: null, wid: null, connected: false, pushname: null, platform: null }),
     Cmd: new CmdEmitter(),
     Stream: new StreamModel({ displayInfo: 'OPENING', mode: 'QR', available: false }),
+    linkEvents: new Emitter(),
   };
 });

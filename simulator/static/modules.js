@@ -3,7 +3,9 @@
  * returns its exports and throws for a name it does not know. Module faults from the boot config (a
  * WhatsApp Web update) hide names or move them to new ones; the app itself keeps working because it
  * loads its own modules by their original names. Names starting with `__sim/` are the simulator's
- * plumbing and are not reachable through `window.require`.
+ * plumbing and are not reachable through `window.require`. Recent builds register their modules
+ * progressively: with `lateModulesMs`, the chat and message modules (LATE below) become reachable
+ * only that long after `window.Debug` appears (`__sim/runtime`.publishedAt).
  */
 (function () {
   'use strict';
@@ -14,6 +16,16 @@
   const removed = new Set(boot.removedModules || []);
   const renamedFrom = boot.renamedModules || {};
   const renamedTo = new Map(Object.entries(renamedFrom).map(([oldName, newName]) => [newName, oldName]));
+  const LATE = new Set([
+    'WAWebCollections', 'WAWebFindChatAction', 'WAWebSendMsgChatAction', 'WAWebQueryExistsJob',
+    'WAWebChatStateBridge', 'WAWebUpdateUnreadChatAction', 'WAWebMsgKey', 'WAWebApiContact',
+    'WAWebLidMigrationUtils', 'WAWebGetEphemeralFieldsMsgActionsUtils',
+  ]);
+  const registeredLate = (name) => {
+    const runtime = loaded.get('__sim/runtime');
+    if (!LATE.has(name) || !boot.lateModulesMs) return false;
+    return !runtime || runtime.publishedAt === null || Date.now() < runtime.publishedAt + boot.lateModulesMs;
+  };
 
   function unknownModule(name) {
     return new Error(`Requiring unknown module "${name}"`);
@@ -41,7 +53,7 @@
 
   window.require = function require(name) {
     const defined = definedNameFor(name);
-    if (defined === null) throw unknownModule(name);
+    if (defined === null || registeredLate(name)) throw unknownModule(name);
     return load(defined);
   };
 
@@ -52,6 +64,8 @@
     registration: null,
     credentials: null,
     historyKey: null,
+    publishedAt: null, // when window.Debug appeared
+    build: boot.build || '2026',
     loggingOut: false,
   }));
 

@@ -6,7 +6,10 @@
  *      │                               └─(scan / pairing code)─▶ PAIRING ──▶ CONNECTED ──▶ hasSynced
  *      └──(stored credentials)──────────────────────────────────────────────▶ CONNECTED ──▶ hasSynced
  *   lost socket: TIMEOUT, then OPENING again; opened elsewhere: CONFLICT (until Socket.takeover());
- *   unlinked: Cmd `logout`, storage cleared, navigation to `/?post_logout=1`.
+ *   unlinked: Cmd `starting_logout_from_bridge` and `logout_from_bridge` (the 2025 build: `logout`),
+ *   storage cleared, navigation to `/?post_logout=1`;
+ *   scanned by an account that confirms devices with a passkey: PAIRING with the pairing type
+ *   SHORTCAKE_PASSKEY (and WAWebLinkDeviceEvents `passkey_prologue_request`) until the phone confirms.
  */
 __d('__sim/session', (load) => {
   'use strict';
@@ -112,6 +115,22 @@ __d('__sim/session', (load) => {
       confirm(frame.seq);
       backlogItemDone();
     },
+    async msg_edit(frame) {
+      await chats.edit(frame);
+      confirm(frame.seq);
+      backlogItemDone();
+    },
+    async msg_revoke(frame) {
+      await chats.revoke(frame);
+      confirm(frame.seq);
+      backlogItemDone();
+    },
+    passkey_required() {
+      setState('PAIRING');
+      load('WAWebAltDeviceLinkingApi').setPairingType('SHORTCAKE_PASSKEY');
+      models.linkEvents.trigger('passkey_prologue_request');
+      if (hooks.showPasskey) hooks.showPasskey();
+    },
     async ack(frame) {
       await chats.applyAck(frame);
       confirm(frame.seq);
@@ -173,7 +192,11 @@ __d('__sim/session', (load) => {
     runtime.loggingOut = true;
     if (transport) transport.stop();
     Conn.connected = false;
-    Cmd.trigger('logout');
+    if (runtime.build === '2025') Cmd.trigger('logout');
+    else {
+      Cmd.trigger('starting_logout_from_bridge');
+      Cmd.trigger('logout_from_bridge');
+    }
     await storage.clearEverything();
     location.replace(`/?post_logout=1&logout_reason=${encodeURIComponent(reason)}`);
   }
@@ -207,6 +230,7 @@ __d('__sim/session', (load) => {
     const { records } = await history.open();
     chats.restore(records);
     const publish = () => {
+      runtime.publishedAt = Date.now();
       window.Debug = { VERSION: runtime.boot.version };
     };
     // The late_globals fault: a saved login goes online and takes its backlog first.

@@ -175,10 +175,7 @@ def test_the_api_refuses_internal_endpoints_and_writes_nothing(stack) -> None:
                 )
                 assert response.status_code == 400, (url, response.text)
                 assert response.json()["error"]["code"] == "endpoint_not_allowed", url
-                assert (
-                    "not allowed" in response.json()["error"]["message"]
-                    or "https" in response.json()["error"]["message"]
-                )
+                assert response.json()["error"]["message"], url  # says why
     finally:
         stack.apis.stop(api)
     assert stack.sql("select count(*) from public.whatsapp_web_sessions where user_id = %s", (user_id,)) == [

@@ -31,7 +31,10 @@ RECORDER_INIT_SCRIPT = """
       Socket.on('change:hasSynced', (_socket, synced) => push('synced', synced));
     });
     attach('WAWebConnModel', ({ Conn }) => Conn.on('change:ref', (_conn, ref) => push('ref', ref)));
-    attach('WAWebCmd', ({ Cmd }) => Cmd.on('logout', () => push('logout', true)));
+    attach('WAWebCmd', ({ Cmd }) => {
+      Cmd.on('logout', () => push('logout', 'logout'));
+      Cmd.on('logout_from_bridge', () => push('logout', 'logout_from_bridge'));
+    });
     attach('WAWebCollections', ({ Msg }) => {
       Msg.on('add', (msg) => push('add', msg.serialize()));
       Msg.on('change:ack', (msg, ack) => push('ack', ack, { id: msg.id._serialized }));
@@ -55,11 +58,16 @@ async () => {
 
 SEND_TEXT_JS = """
 async ([to, body]) => {
-  // As whatsapp-web.js v1.34's WWebJS.sendMessage does it for a text.
-  const chatWid = window.require('WAWebWidFactory').createWid(to + '@c.us');
+  // As whatsapp-web.js v1.34's WWebJS.sendMessage does it for a text, after the number lookup that
+  // teaches a LID-migrated account the person's LID (its enforceLidAndPnRetrieval).
+  const chatWid = window.require('WAWebWidFactory').createWid(to.includes('@') ? to : to + '@c.us');
+  if (chatWid.server === 'c.us') {
+    await window.require('WAWebQueryExistsJob').queryWidExists(chatWid).catch(() => null);
+  }
   const { chat } = await window.require('WAWebFindChatAction').findOrCreateLatestChat(chatWid);
   const MsgKey = window.require('WAWebMsgKey');
-  const meUser = window.require('WAWebUserPrefsMeUser').getMaybeMePnUser();
+  const me = window.require('WAWebUserPrefsMeUser');
+  const meUser = chat.id.isLid() ? me.getMaybeMeLidUser() : me.getMaybeMePnUser();
   const id = new MsgKey({
     from: meUser, to: chat.id, id: await MsgKey.newId(), participant: undefined, selfDir: 'out',
   });
@@ -118,6 +126,14 @@ class WaPage:
 
     async def send_text(self, to: str, body: str) -> str:
         return await self.js(SEND_TEXT_JS, [to, body])
+
+    async def lookup(self, number: str) -> dict | None:
+        """A number lookup (WAWebQueryExistsJob), as a bridge does before opening a chat."""
+        return await self.js(
+            """(n) => window.require('WAWebQueryExistsJob').queryWidExists(
+                 window.require('WAWebWidFactory').createWid(n.includes('@') ? n : n + '@c.us'))""",
+            number,
+        )
 
     async def link(self, control: Any, phone: str, name: str | None = None) -> dict:
         """Scan this page's QR with `phone`, wait until it is connected and synced."""

@@ -32,6 +32,7 @@ async def test_a_dropped_connection_recovers_and_delivers_what_it_missed(open_pa
 async def test_a_send_while_offline_goes_out_on_reconnect(open_page, control) -> None:
     page = await open_page()
     await page.link(control, PHONE)
+    await page.lookup(CUSTOMER)  # while online: the page learns the customer's LID
     await control.drop()
     await page.wait_state("TIMEOUT")
     key = await page.send_text(CUSTOMER, "queued in the page")
@@ -137,7 +138,7 @@ async def test_refs_run_out_on_demand(open_page, control) -> None:
     await page.wait_state("UNPAIRED")
     assert await control.exhaust_refs() == {"pages": 1}
     assert await page.wait_state("UNPAIRED_IDLE", timeout_ms=1000) == "UNPAIRED_IDLE"
-    await page.js("window.require('WAWebCmd').Cmd.refreshQR()")
+    await page.js("window.require('WAWebBackendEventBus').BackendEventBus.triggerRefreshQR()")
     assert await page.wait_state("UNPAIRED") == "UNPAIRED"
 
 

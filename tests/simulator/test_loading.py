@@ -8,8 +8,12 @@ import re
 MODULE_SURFACE = {
     "WAWebSocketModel": ["Socket.on", "Socket.off", "Socket.once", "Socket.logout", "Socket.takeover"],
     "WAWebConnModel": ["Conn.on", "Conn.serialize"],
-    "WAWebCmd": ["Cmd.on", "Cmd.refreshQR"],
+    "WAWebCmd": ["Cmd.on"],
     "WAWebLaunchSocketUtils": ["refreshQR"],
+    "WAWebBackendEventBus": ["BackendEventBus.triggerRefreshQR", "BackendEventBus.onRefreshQR"],
+    "WAWebLinkDeviceEvents": ["WAWebLinkDeviceEvents.on"],
+    "WAWebApiContact": ["getPhoneNumber", "getCurrentLid", "getAlternateUserWid"],
+    "WAWebLidMigrationUtils": ["toPn", "toLid", "toUserLidOrThrow", "toPnOrThrow"],
     "WAWebStreamModel": ["Stream.markAvailable", "Stream.markUnavailable"],
     "WAWebOfflineHandler": ["OfflineMessageHandler.getOfflineDeliveryProgress"],
     "WAWebAltDeviceLinkingApi": [

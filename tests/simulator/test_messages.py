@@ -80,13 +80,23 @@ async def test_number_lookup_and_sending_to_a_number_not_on_whatsapp(open_page, 
     await control.mark_absent("4915100003999")
     assert await page.js(lookup, "4915100003999") is None
     assert await page.js(lookup, "12") is None
+    # A LID-migrated account opens no chat with a number it has no LID for, as the real app:
+    failed = await page.js(
+        """(n) => window.require('WAWebFindChatAction')
+             .findOrCreateLatestChat(window.require('WAWebWidFactory').createWid(n + '@c.us'))
+             .then(() => 'opened', (error) => error.message)""",
+        "4915100003999",
+    )
+    assert failed == "No LID for user"
+    # A number that was on WhatsApp when the page looked it up, gone when it sends: refused (ack -1).
+    await control.mark_absent("4915100003999", absent=False)
+    assert await page.js(lookup, "4915100003999") is not None
+    await control.mark_absent("4915100003999")
     key = await page.send_text("4915100003999", "anyone there?")
     acks = await page.wait_event("ack")
     assert (acks[0]["id"], acks[0]["value"]) == (key, -1)
     await page.page.wait_for_function("(key) => window.__sendResults && window.__sendResults[key]", arg=key)
     assert await page.js("(key) => window.__sendResults[key].messageSendResult", key) == "ERROR_UNKNOWN"
-    await control.mark_absent("4915100003999", absent=False)
-    assert await page.js(lookup, "4915100003999") is not None
 
 
 async def test_seen_and_typing_reach_the_customer(open_page, control) -> None:
@@ -94,15 +104,20 @@ async def test_seen_and_typing_reach_the_customer(open_page, control) -> None:
     await page.link(control, PHONE)
     await control.send_message(CUSTOMER, PHONE, "hi")
     await page.wait_event("add")
-    await page.js(
-        """async (id) => {
+    seen_js = """async ([id, available]) => {
              const wid = window.require('WAWebWidFactory').createWid(id);
              const chat = window.require('WAWebCollections').Chat.get(wid);
+             const { Stream } = window.require('WAWebStreamModel');
+             if (available) Stream.markAvailable();
              await window.require('WAWebUpdateUnreadChatAction').sendSeen({ chat, threadId: undefined });
+             Stream.markUnavailable();
              await window.require('WAWebChatStateBridge').sendChatStateComposing(wid);
-           }""",
-        f"{CUSTOMER}@c.us",
-    )
+           }"""
+    # The 2026 app sends no read receipt unless the stream is marked available around sendSeen.
+    await page.js(seen_js, [f"{CUSTOMER}@c.us", False])
+    await page.page.wait_for_timeout(150)
+    assert [m["ack"] for m in await control.received(PHONE)] == [2]
+    await page.js(seen_js, [f"{CUSTOMER}@c.us", True])
     assert await page.js(
         "(id) => window.require('WAWebCollections').Chat.get(id).unreadCount", f"{CUSTOMER}@c.us"
     ) == 0  # fmt: skip
@@ -153,6 +168,8 @@ async ([to, content]) => {
 async def test_whatsapp_web_js_text_send_path_works_unchanged(open_page, control) -> None:
     page = await open_page()
     await page.link(control, PHONE)
+    await control.send_message(CUSTOMER, PHONE, "send me the menu")  # the chat whatsapp-web.js finds
+    await page.wait_event("add")
     model = await page.js(WWEBJS_SEND_JS, [f"{CUSTOMER}@c.us", "See https://example.com/menu."])
     assert model["id"]["remote"] == f"{CUSTOMER}@c.us" and model["id"]["fromMe"] is True
     assert model["links"] == [{"link": "https://example.com/menu", "isSuspicious": False}]

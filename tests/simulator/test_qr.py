@@ -59,7 +59,7 @@ async def test_refresh_qr_gives_new_refs_after_idling(open_page, control) -> Non
     await page.wait_state("UNPAIRED_IDLE")
     old_ref = await page.js("window.require('WAWebConnModel').Conn.ref")
     await control.configure(ref_first_ms=30_000)
-    await page.js("window.require('WAWebCmd').Cmd.refreshQR()")
+    await page.js("window.require('WAWebLaunchSocketUtils').refreshQR()")  # (no Cmd.refreshQR in 2026)
     await page.wait_state("UNPAIRED")
     new_qr = await page.qr()
     assert not new_qr.startswith(old_ref)

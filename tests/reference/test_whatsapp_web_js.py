@@ -9,6 +9,7 @@ the simulator toward the library, never the other way. `make test` installs the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -37,7 +38,7 @@ CUSTOMER = "4915112345678"
 
 # whatsapp-web.js only goes on (authenticated, ready) on a change of `hasSynced`, and subscribes to it
 # several DevTools round trips after showing the QR; the simulator's 300 ms default can beat that.
-SIMULATOR_SETTINGS = {"sync_ms": 2000, "ack_read_ms": -1}
+SIMULATOR_SETTINGS = {"sync_ms": 2000}
 
 
 class WwebjsClient:
@@ -54,6 +55,7 @@ class WwebjsClient:
             pytest.fail("whatsapp-web.js needs Chromium: apt-get install chromium, or set CHROMIUM_PATH")
         self.stderr_path = stderr_path
         self.events: list[dict] = []
+        self._tree: dict[int, int] = {}  # pid → start time, of the script's descendants seen so far
         self._lines: queue.Queue[dict | None] = queue.Queue()
         self._stderr = stderr_path.open("w")
         self.process = subprocess.Popen(
@@ -91,6 +93,7 @@ class WwebjsClient:
                 self.process.wait(5)
                 self.fail(f"the script exited ({self.process.returncode}) before `{name}`")
             self.events.append(event)
+            self._note_tree()
             if event["event"] == "error":
                 self.fail(f"the script reported an error before `{name}`: {event.get('message')}")
             if event["event"] == name:
@@ -120,24 +123,37 @@ class WwebjsClient:
             pytrace=False,
         )
 
+    def _note_tree(self) -> None:
+        if self.process.poll() is None:
+            for pid in descendants(self.process.pid):
+                if (started := _start_time(pid)) is not None:
+                    self._tree.setdefault(pid, started)
+
     def stop(self) -> None:
-        """The script closes its browser on SIGTERM; whatever is left of the tree is killed. Chromium
-        runs in a process group of its own (Puppeteer detaches it), so the tree is read first."""
-        tree = [self.process.pid, *descendants(self.process.pid)]
+        """The script closes its browser on SIGTERM; whatever is left of its tree is killed. Chromium
+        runs in a process group of its own (Puppeteer detaches it), so the tree is noted as the
+        script runs and before it is stopped; a pid is killed only if it is still that process."""
+        self._note_tree()
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
-                pass
-        for pid in tree:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if self.process.poll() is None:
-            self.process.wait(5)
+                self.process.kill()
+                self.process.wait(5)
+        for pid, started in self._tree.items():
+            if _start_time(pid) == started:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         self._stderr.close()
+
+
+def _start_time(pid: int) -> int | None:
+    """When `pid` started (clock ticks since boot): tells a process from a later one with its pid."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 @pytest.fixture

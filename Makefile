@@ -77,6 +77,7 @@ test: install ## lint, the dashboard's checks and tests, then every suite agains
 	$(VENV)/bin/ruff format --check .
 	cd dashboard && npm ci --no-audit --no-fund --silent && npm run lint && npm test && npm run build
 	cd tests/interop && npm ci --no-audit --no-fund --silent
+	cd tests/reference && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 lint: install ## ruff

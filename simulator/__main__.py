@@ -1,4 +1,4 @@
-"""`python -m simulator --host 127.0.0.1 --port 8300 [--ref-first-ms 60000 ...]`"""
+"""`python -m simulator --host 127.0.0.1 --port 8300 [--ref-first-ms 60000 ...] [--tls-cert C --tls-key K]`"""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8300, help="0 picks a free port")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (with --tls-key)")
+    parser.add_argument("--tls-key", help="the certificate's PEM private key")
     defaults = SimulatorConfig()
     for field in dataclasses.fields(SimulatorConfig):
         flag = "--" + field.name.replace("_", "-")
@@ -28,7 +30,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.add_argument(
             flag, type=kind, default=getattr(defaults, field.name), help="(default: %(default)s)"
         )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
 
 
 def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
@@ -50,8 +55,10 @@ async def serve(args: argparse.Namespace) -> None:
             ws="websockets-sansio",
             lifespan="off",
             access_log=False,
+            ssl_certfile=args.tls_cert,
+            ssl_keyfile=args.tls_key,
         ),
-        ready_line=f"simulator ready on http://{host}:{port}/",
+        ready_line=f"simulator ready on {'https' if args.tls_cert else 'http'}://{host}:{port}/",
     )
     await server.serve(sockets=[listener])
 

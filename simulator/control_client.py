@@ -2,10 +2,13 @@
 
 Both have the same methods; each returns the decoded JSON answer (the async one as a coroutine),
 and an error answer raises `SimulatorControlError` with the API's `status`, `code` and `message`.
+`verify` is httpx's: a simulator served over HTTPS (`simulator.tls`) is reached with
+`verify=tls_files.client_context()`.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -164,8 +167,8 @@ class _ControlApi:
 
 
 class SimulatorControl(_ControlApi):
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
-        self._client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
+    def __init__(self, url: str, *, timeout: float = 10.0, verify: ssl.SSLContext | bool = True) -> None:
+        self._client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout, verify=verify)
 
     def close(self) -> None:
         self._client.close()
@@ -176,8 +179,8 @@ class SimulatorControl(_ControlApi):
 
 
 class AsyncSimulatorControl(_ControlApi):
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
-        self._client = httpx.AsyncClient(base_url=url.rstrip("/"), timeout=timeout)
+    def __init__(self, url: str, *, timeout: float = 10.0, verify: ssl.SSLContext | bool = True) -> None:
+        self._client = httpx.AsyncClient(base_url=url.rstrip("/"), timeout=timeout, verify=verify)
 
     async def aclose(self) -> None:
         await self._client.aclose()

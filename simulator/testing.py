@@ -9,6 +9,9 @@
 
 `sim.acontrol` is the same client for asyncio code. `decode_qr_png` reads the QR string out of a PNG
 (bytes, base64 or a data URL), e.g. the gateway's QR image, so it can be scanned here.
+
+`SimulatorProcess(tls=write_self_signed_certificate(tmp_dir))` serves HTTPS (`simulator.tls`); its
+`url` and control clients then use https and trust that certificate.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import contextlib
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -29,6 +33,7 @@ import httpx
 
 from simulator.control_client import AsyncSimulatorControl, SimulatorControl, SimulatorControlError
 from simulator.qr import decode_qr_png
+from simulator.tls import TlsFiles
 
 __all__ = [
     "AsyncSimulatorControl",
@@ -40,7 +45,7 @@ __all__ = [
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-_READY_LINE = re.compile(r"simulator ready on http://[^:/]+:(\d+)/")
+_READY_LINE = re.compile(r"simulator ready on https?://[^:/]+:(\d+)/")
 
 
 def _temporary_log_path() -> Path:
@@ -70,9 +75,11 @@ class SimulatorProcess:
         port: int | None = None,
         startup_timeout: float = 20.0,
         log_path: str | os.PathLike | None = None,
+        tls: TlsFiles | None = None,
         **settings: Any,
     ) -> None:
         self.host = host
+        self.tls = tls
         self.port = port
         self._requested_port = port
         self.settings = settings
@@ -87,24 +94,31 @@ class SimulatorProcess:
     def url(self) -> str:
         if self.port is None:
             raise RuntimeError("the simulator has not started yet (its port is chosen at start)")
-        return f"http://{self.host}:{self.port}/"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}/"
+
+    @property
+    def _verify(self) -> ssl.SSLContext | bool:
+        return self.tls.client_context() if self.tls else True
 
     @property
     def control(self) -> SimulatorControl:
         if self._control is None:
-            self._control = SimulatorControl(self.url)
+            self._control = SimulatorControl(self.url, verify=self._verify)
         return self._control
 
     @property
     def acontrol(self) -> AsyncSimulatorControl:
         if self._acontrol is None:
-            self._acontrol = AsyncSimulatorControl(self.url)
+            self._acontrol = AsyncSimulatorControl(self.url, verify=self._verify)
         return self._acontrol
 
     def command(self) -> list[str]:
         args = [sys.executable, "-m", "simulator", "--host", self.host, "--port", str(self.port or 0)]
         for name, value in self.settings.items():
             args += ["--" + name.replace("_", "-"), str(value)]
+        if self.tls:
+            args += ["--tls-cert", str(self.tls.cert_path), "--tls-key", str(self.tls.key_path)]
         return args
 
     def start(self) -> SimulatorProcess:
@@ -124,6 +138,7 @@ class SimulatorProcess:
     def _wait_until_healthy(self) -> SimulatorProcess:
         assert self._process is not None
         deadline = time.monotonic() + self.startup_timeout
+        verify = self._verify
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(
@@ -133,7 +148,7 @@ class SimulatorProcess:
                 self.port = self._announced_port()
             if self.port is not None:
                 with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(self.url + "control/health", timeout=1.0).status_code == 200:
+                    if httpx.get(self.url + "control/health", timeout=1.0, verify=verify).status_code == 200:
                         return self
             time.sleep(0.05)
         raise TimeoutError(

@@ -9,6 +9,13 @@ __d('__sim/models', (load) => {
   const { createWid, MsgKey } = load('__sim/wid');
   const hooks = {};
 
+  // What a quote leaves out of the quoted message (the real Msg model's list).
+  const NOT_QUOTED = [
+    'id', 't', 'notifyName', 'from', 'to', 'author', 'self', 'ack', 'invis', 'isNewMsg', 'star', 'recvFresh',
+    'recipients', 'broadcast', 'quotedMsg', 'quotedStanzaID', 'quotedRemoteJid', 'quotedParticipant',
+    'senderObj', 'multicast', 'replyButtons', 'buttons', 'latestEditMsgKey', 'latestEditSenderTimestampMs',
+  ];
+
   class Msg extends Model {
     static fields = [
       'id', 'body', 'type', 'subtype', 't', 'from', 'to', 'author', 'notifyName', 'ack', 'isNewMsg', 'self',
@@ -35,6 +42,22 @@ __d('__sim/models', (load) => {
 
     unsafe() {
       return this;
+    }
+
+    /**
+     * The quote a reply to this message carries, as the real model builds it: the message minus its
+     * envelope, then its sender, its id, and its chat when `Wid.equals` says the reply goes elsewhere.
+     * The real app passes the chat's id; whatsapp-web.js passes the chat, which no Wid equals.
+     */
+    msgContextInfo(chatOrWid) {
+      const quotedMsg = this.toJSON();
+      for (const key of NOT_QUOTED) delete quotedMsg[key];
+      return {
+        quotedMsg,
+        quotedParticipant: this.author || this.from,
+        quotedStanzaID: this.id.id,
+        quotedRemoteJid: chatOrWid && !this.id.remote.equals(chatOrWid) ? this.id.remote : null,
+      };
     }
   }
 

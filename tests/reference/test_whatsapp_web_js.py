@@ -1,0 +1,205 @@
+"""The reference: whatsapp-web.js 1.34.7, the npm package unmodified, drives the simulator the way it
+drives WhatsApp Web. Its Chromium opens https://web.whatsapp.com/, which resolves to the simulator
+served over TLS (a certificate made here); the library shows a QR, the phone scans it through the
+control API, and a customer's message is answered with `msg.reply("pong: " + body)`.
+
+When this fails, the simulator differs from WhatsApp Web somewhere the library depends on: change
+the simulator toward the library, never the other way. `make test` installs the package
+(`cd tests/reference && PUPPETEER_SKIP_DOWNLOAD=1 npm ci`)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from simulator.testing import SimulatorProcess
+from simulator.tls import write_self_signed_certificate
+from tests.reliability.chromium import descendants
+from wagate.browser import chromium_executable
+
+REFERENCE_DIR = Path(__file__).resolve().parent
+SCRIPT = REFERENCE_DIR / "wwebjs_client.js"
+INSTALL_HINT = "cd tests/reference && PUPPETEER_SKIP_DOWNLOAD=1 npm ci"
+STEP_TIMEOUT_S = 90.0
+PHONE = "15550100"
+CUSTOMER = "4915112345678"
+
+# whatsapp-web.js only goes on (authenticated, ready) on a change of `hasSynced`, and subscribes to it
+# several DevTools round trips after showing the QR; the simulator's 300 ms default can beat that.
+SIMULATOR_SETTINGS = {"sync_ms": 2000}
+
+
+class WwebjsClient:
+    """`node wwebjs_client.js` with its Chromium: its JSON event lines, waited for in order."""
+
+    def __init__(self, port: int, stderr_path: Path) -> None:
+        node = shutil.which("node")
+        if node is None:
+            pytest.fail("Node (>= 18) is needed for the whatsapp-web.js reference test")
+        if not (REFERENCE_DIR / "node_modules" / "whatsapp-web.js" / "package.json").is_file():
+            pytest.fail(f"whatsapp-web.js is not installed: run `{INSTALL_HINT}` (make test does)")
+        chromium = chromium_executable()
+        if not chromium:
+            pytest.fail("whatsapp-web.js needs Chromium: apt-get install chromium, or set CHROMIUM_PATH")
+        self.stderr_path = stderr_path
+        self.events: list[dict] = []
+        self._tree: dict[int, int] = {}  # pid → start time, of the script's descendants seen so far
+        self._lines: queue.Queue[dict | None] = queue.Queue()
+        self._stderr = stderr_path.open("w")
+        self.process = subprocess.Popen(
+            [node, str(SCRIPT)],
+            cwd=REFERENCE_DIR,
+            env={**os.environ, "SIMULATOR_PORT": str(port), "CHROMIUM_PATH": chromium},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                event = {"event": "stdout", "text": line.rstrip()}
+            self._lines.put(event)
+        self._lines.put(None)  # the script's stdout closed
+
+    def wait_for(self, name: str, timeout: float = STEP_TIMEOUT_S) -> dict:
+        """The next `name` event; fails on an error event, an early exit, or after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                event = self._lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if event is None:
+                self._lines.put(None)
+                self.process.wait(5)
+                self.fail(f"the script exited ({self.process.returncode}) before `{name}`")
+            self.events.append(event)
+            self._note_tree()
+            if event["event"] == "error":
+                self.fail(f"the script reported an error before `{name}`: {event.get('message')}")
+            if event["event"] == name:
+                return event
+        self.fail(f"no `{name}` event within {timeout:.0f} s")
+
+    def page_errors(self) -> list[dict]:
+        """Page errors so far, including those printed after the last event waited for."""
+        while True:
+            try:
+                event = self._lines.get_nowait()
+            except queue.Empty:
+                break
+            if event is None:
+                self._lines.put(None)
+                break
+            self.events.append(event)
+        return [event for event in self.events if event["event"] == "page_error"]
+
+    def fail(self, reason: str) -> NoReturn:
+        seen = "\n".join(json.dumps(event)[:500] for event in self.events[-20:]) or "(none)"
+        self._stderr.flush()
+        stderr_tail = "\n".join(self.stderr_path.read_text(errors="replace").splitlines()[-30:])
+        pytest.fail(
+            f"whatsapp-web.js: {reason}\n--- its last events ---\n{seen}\n"
+            f"--- its stderr (tail) ---\n{stderr_tail or '(empty)'}",
+            pytrace=False,
+        )
+
+    def _note_tree(self) -> None:
+        if self.process.poll() is None:
+            for pid in descendants(self.process.pid):
+                if (started := _start_time(pid)) is not None:
+                    self._tree.setdefault(pid, started)
+
+    def stop(self) -> None:
+        """The script closes its browser on SIGTERM; whatever is left of its tree is killed. Chromium
+        runs in a process group of its own (Puppeteer detaches it), so the tree is noted as the
+        script runs and before it is stopped; a pid is killed only if it is still that process."""
+        self._note_tree()
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        for pid, started in self._tree.items():
+            if _start_time(pid) == started:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        self._stderr.close()
+
+
+def _start_time(pid: int) -> int | None:
+    """When `pid` started (clock ticks since boot): tells a process from a later one with its pid."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@pytest.fixture
+def tls_simulator(tmp_path: Path) -> Iterator[SimulatorProcess]:
+    tls = write_self_signed_certificate(tmp_path / "tls")
+    with SimulatorProcess(tls=tls, **SIMULATOR_SETTINGS) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def wwebjs(tls_simulator: SimulatorProcess, tmp_path: Path) -> Iterator[WwebjsClient]:
+    client = WwebjsClient(tls_simulator.port, tmp_path / "wwebjs-stderr.log")
+    try:
+        yield client
+    finally:
+        client.stop()
+
+
+def test_whatsapp_web_js_links_receives_and_replies(
+    tls_simulator: SimulatorProcess, wwebjs: WwebjsClient
+) -> None:
+    control = tls_simulator.control
+    qr = wwebjs.wait_for("qr")["qr"]
+    assert qr.startswith("2@") and qr.endswith(",WEB"), qr
+    linked = control.scan(qr, phone=PHONE, name="Shop")
+    assert linked["phone"] == PHONE
+
+    wwebjs.wait_for("authenticated")
+    ready = wwebjs.wait_for("ready")
+    assert ready["wid"] == f"{PHONE}@c.us", ready
+
+    text = "hello from the reference test"
+    control.send_message(CUSTOMER, PHONE, text, name="Maria")
+    message = wwebjs.wait_for("message")
+    assert (message["from"], message["to"], message["body"], message["type"]) == (
+        f"{CUSTOMER}@c.us", f"{PHONE}@c.us", text, "chat"
+    ), message  # fmt: skip
+
+    replied = wwebjs.wait_for("replied")
+    assert replied["body"] == f"pong: {text}" and replied["to"] == f"{CUSTOMER}@c.us", replied
+    assert replied["hasQuotedMsg"], "the reply should quote the customer's message (msgContextInfo)"
+
+    deadline = time.monotonic() + 10
+    while not (received := [m for m in control.received(CUSTOMER) if m["text"] == f"pong: {text}"]):
+        if time.monotonic() > deadline:
+            wwebjs.fail(f"the customer never received the reply: {control.received(CUSTOMER)}")
+        time.sleep(0.1)
+    assert received[0]["from"] == PHONE and received[0]["ack"] >= 1, received
+    assert not wwebjs.page_errors(), f"the page threw while whatsapp-web.js drove it: {wwebjs.page_errors()}"

@@ -40,6 +40,7 @@ class WarmPage:
         self._listener: Listener | None = None
         self._held: list[tuple[Any, dict]] | None = None  # while being taken
         self._since: int | None = None  # events numbered up to this were reported to nobody
+        self.broken = False  # the bridge reported an error while nobody had taken the page
 
     def emit(self, source: Any, payload: dict) -> None:
         """The bridge's binding: to the session that took the page (only what the page reported
@@ -51,6 +52,8 @@ class WarmPage:
                 self._listener(source, payload)
         elif not self.loaded.done() and payload.get("type") in ("loaded", "error"):
             self.loaded.set_result(payload)
+        elif payload.get("type") == "error":  # e.g. chat modules that never registered: not usable
+            self.broken = True
 
     async def adopt(self, listener: Listener, timeout_s: float = 5.0) -> bool:
         """Send the page's events to `listener` from now on, and have it announce its state. False:
@@ -113,8 +116,8 @@ class WarmPages:
         """The ready page, if there is one (the next is loaded behind it)."""
         warm, self._ready = self._ready, None
         self.prepare()
-        if warm is not None and (warm.page is None or warm.page.is_closed()):
-            await warm.close()  # its browser died meanwhile
+        if warm is not None and (warm.page is None or warm.page.is_closed() or warm.broken):
+            await warm.close()  # its browser died meanwhile, or its WhatsApp Web cannot be driven
             return None
         return warm
 

@@ -68,9 +68,13 @@ class Simulator:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def send(self, customer: str, to: str, text: str, name: str = "Customer") -> str:
+    def send(
+        self, customer: str, to: str, text: str | None, name: str = "Customer", **options: object
+    ) -> str:
+        """A customer's message; `options`: addressing ("lid"), phone_visible, type, caption,
+        ciphertext_ms, ephemeral_s (simulator/README.md)."""
         response = self.http.post(
-            "/control/messages", json={"from": customer, "to": to, "text": text, "name": name}
+            "/control/messages", json={"from": customer, "to": to, "text": text, "name": name, **options}
         )
         assert response.status_code in (200, 201), response.text
         return response.json()["id"]
@@ -159,6 +163,8 @@ RUNNER_SETTINGS = {
     "WA_LOAD_TIMEOUT_S": "45",
     "COMMAND_MAX_RECEIVES": "3",
     "BOT_PROFILE_TTL_S": "1",  # a rotated secret or a changed owner shows within a second
+    "WA_MODULES_WAIT_S": "8",  # a module really missing fails a session after this
+    "CIPHERTEXT_WAIT_S": "3",  # an undecrypted message waits this long before it is failed
 }
 
 

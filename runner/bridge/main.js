@@ -61,9 +61,11 @@ const reportReady = () => {
 // start a fresh series of codes instead, so the taker gets as long to scan as on a page of its
 // own; until its first code arrives, the end of the old series is not reported.
 let renewing = false;
+let chatFailure = null; // the chat modules did not register: said again to whoever takes the page
 const announce = (renew) => {
   const { Socket, Conn } = login;
   emit("state", { state: Socket.state });
+  if (chatFailure) fail(chatFailure);
   if (Socket.hasSynced) {
     readyReported = false;
     reportReady();
@@ -171,6 +173,7 @@ const boot = async () => {
     hookMessages();
     resolveChatReady(true);
   } catch (err) {
+    chatFailure = err;
     resolveChatReady(false);
     fail(err);
   }

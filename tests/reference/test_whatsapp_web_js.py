@@ -34,6 +34,7 @@ SCRIPT = REFERENCE_DIR / "wwebjs_client.js"
 INSTALL_HINT = "cd tests/reference && PUPPETEER_SKIP_DOWNLOAD=1 npm ci"
 STEP_TIMEOUT_S = 90.0
 PHONE = "15550100"
+LID_CUSTOMER = "4917600012345"
 CUSTOMER = "4915112345678"
 
 # whatsapp-web.js only goes on (authenticated, ready) on a change of `hasSynced`, and subscribes to it
@@ -202,4 +203,18 @@ def test_whatsapp_web_js_links_receives_and_replies(
             wwebjs.fail(f"the customer never received the reply: {control.received(CUSTOMER)}")
         time.sleep(0.1)
     assert received[0]["from"] == PHONE and received[0]["ack"] >= 1, received
+
+    # A customer who writes by LID and hides their phone number, as most do on WhatsApp in 2026:
+    # whatsapp-web.js gets `<lid>@lid` and its reply goes into that chat (from our LID).
+    lid_text = "hello from a LID customer"
+    control.send_message(LID_CUSTOMER, PHONE, lid_text, addressing="lid", phone_visible=False)
+    message = wwebjs.wait_for("message")
+    assert message["from"].endswith("@lid") and message["body"] == lid_text, message
+    replied = wwebjs.wait_for("replied")
+    assert replied["to"] == message["from"], replied
+    deadline = time.monotonic() + 10
+    while not [m for m in control.received(LID_CUSTOMER) if m["text"] == f"pong: {lid_text}"]:
+        if time.monotonic() > deadline:
+            wwebjs.fail(f"the LID customer never received the reply: {control.received(LID_CUSTOMER)}")
+        time.sleep(0.1)
     assert not wwebjs.page_errors(), f"the page threw while whatsapp-web.js drove it: {wwebjs.page_errors()}"

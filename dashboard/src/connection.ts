@@ -125,6 +125,15 @@ export function describeConnection(input: DescribeInput): ConnectionView {
     case 'qr_expired':
       return expired();
     case 'authenticating':
+      if (session.last_error_code === 'passkey_required') {
+        return view(
+          'linking',
+          'Confirm on your phone',
+          'WhatsApp asks you to confirm this new device with your passkey: follow the steps on your phone, and keep ' +
+            'WhatsApp open there until the link completes.',
+          'warning',
+        );
+      }
       return view('linking', 'Linking…', 'Code accepted. Keep WhatsApp open on your phone while the link completes.', 'progress');
     case 'connected':
       return view(

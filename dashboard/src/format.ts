@@ -17,6 +17,16 @@ export function formatPhoneNumber(digits: string | null | undefined): string {
   return digits.startsWith('+') ? digits : `+${digits}`;
 }
 
+/**
+ * A customer as a person reads them: their phone number when WhatsApp shows it, else their LID
+ * (customers may hide their number; WhatsApp then names them `<lid>@lid`) as "hidden number ·1234".
+ */
+export function formatCustomer(phone: string | null | undefined, chat: string | null | undefined): string {
+  if (phone && !phone.includes('@')) return formatPhoneNumber(phone);
+  const lid = (chat || phone || '').split('@')[0];
+  return lid ? `(hidden number ·${lid.slice(-4)})` : '';
+}
+
 /** "ABCD1234" shown as "ABCD-1234", the way WhatsApp prints pairing codes. */
 export function formatPairingCode(code: string): string {
   const clean = code.replace(/[^0-9A-Za-z]/g, '').toUpperCase();

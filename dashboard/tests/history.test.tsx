@@ -146,3 +146,36 @@ describe('message history', () => {
     expect(describe({ status: 'failed' })).toBe('Failed');
   });
 });
+
+describe('customers named by LID', () => {
+  it('shows the phone number when WhatsApp knows it, else a hidden-number label, and edits and deletions', async () => {
+    startApp({
+      prepare: (a) => {
+        const s = a.connect(a.addSession().id, '15550001111');
+        a.addMessage(s.id, {
+          content: 'shown',
+          from_number: '4915112345678',
+          customer_phone: '4915112345678',
+          chat_id: '123456789012345@lid',
+          timestamp: '2026-11-25T10:00:00.000Z',
+          edited_at: '2026-11-25T10:00:05.000Z',
+        });
+        a.addMessage(s.id, {
+          content: 'hidden',
+          from_number: '987654321098765@lid',
+          customer_phone: null,
+          chat_id: '987654321098765@lid',
+          timestamp: '2026-11-25T10:00:01.000Z',
+          revoked_at: '2026-11-25T10:00:09.000Z',
+        });
+      },
+    });
+    await nextPoll();
+    const [hidden, shown] = within(screen.getByRole('list', { name: 'Messages, newest first' })).getAllByRole('listitem');
+    expect(shown).toHaveTextContent('Customer +4915112345678');
+    expect(shown).toHaveTextContent('Edited by the customer.');
+    expect(hidden).toHaveTextContent('Customer (hidden number ·8765)');
+    expect(hidden).not.toHaveTextContent('987654321098765');
+    expect(hidden).toHaveTextContent('The customer deleted this message.');
+  });
+});

@@ -50,6 +50,9 @@ describe('describeConnection: every status has its words and phase', () => {
       /page crashed.*Try again/,
     );
     expect(describeConnection({ session: session('logged_out'), now: NOW }).detail).toMatch(/scan a new code/);
+    const passkey = describeConnection({ session: session('authenticating', { last_error_code: 'passkey_required' }), now: NOW });
+    expect([passkey.label, passkey.tone]).toEqual(['Confirm on your phone', 'warning']);
+    expect(passkey.detail).toMatch(/passkey/);
     expect(describeConnection({ session: session('disconnected', { last_error: 'x' }), now: NOW }).detail).toMatch(
       /click Reconnect/,
     );

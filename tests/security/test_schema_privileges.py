@@ -30,7 +30,8 @@ TENANT_COLUMNS = {
     },
     "whatsapp_web_messages": {
         "id", "user_id", "session_id", "chatbot_id", "message_id", "direction", "from_number", "to_number",
-        "content", "status", "ack", "timestamp", "reply_to", "error", "error_code",
+        "content", "status", "ack", "timestamp", "reply_to", "error", "error_code", "chat_id", "customer_lid",
+        "customer_phone", "edited_at", "revoked_at",
     },
     "wagate_chatbots": {"chatbot_id", "user_id", "created_at"},
 }  # fmt: skip

@@ -69,6 +69,10 @@ export const MESSAGE_FIELDS = [
   'reply_to',
   'error',
   'error_code',
+  'chat_id',
+  'customer_phone',
+  'edited_at',
+  'revoked_at',
 ] as const;
 
 /** Fields of a chatbot the dashboard reads (all always there). */

@@ -61,6 +61,13 @@ export interface Message {
   error?: string | null;
   /** Stable (`chatbot_timeout`, `endpoint_not_allowed`, …). */
   error_code?: string | null;
+  /** The chat as WhatsApp names it: `<lid>@lid` or `<phone>@c.us`. */
+  chat_id?: string | null;
+  customer_lid?: string | null;
+  /** The customer's phone number when WhatsApp Web knows it (a LID customer may hide it). */
+  customer_phone?: string | null;
+  edited_at?: string | null;
+  revoked_at?: string | null;
 }
 
 /** A chatbot the user owns (the first to link it), and when its signing secret was made. */

@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { useWagate } from '../api/context';
 import type { Message } from '../api/types';
-import { formatPhoneNumber, formatTimestamp } from '../format';
+import { formatCustomer, formatPhoneNumber, formatTimestamp } from '../format';
 import { useMessageHistory } from '../hooks/useMessageHistory';
 import { ErrorNotice } from './Notices';
 
@@ -74,12 +74,14 @@ function MessageItem(props: { message: Message }) {
       <p className="wg-message__meta">
         <span className="wg-message__who">
           {inbound
-            ? `Customer ${formatPhoneNumber(message.from_number)}`
-            : `Chatbot to ${formatPhoneNumber(message.to_number)}`}
+            ? `Customer ${formatCustomer(message.customer_phone ?? message.from_number, message.chat_id)}`
+            : `Chatbot to ${formatCustomer(message.customer_phone ?? message.to_number, message.chat_id)}`}
         </span>
         <time dateTime={message.timestamp}>{formatTimestamp(message.timestamp)}</time>
       </p>
       <p className="wg-message__text">{message.content}</p>
+      {message.revoked_at ? <p className="wg-message__note">The customer deleted this message.</p> : null}
+      {message.edited_at && !message.revoked_at ? <p className="wg-message__note">Edited by the customer.</p> : null}
       <p className="wg-message__status">
         <span className="wg-visually-hidden">{inbound ? 'Inbound message, ' : 'Outbound message, '}</span>
         {describeMessageStatus(message)}

@@ -128,6 +128,11 @@ def test_history_is_paginated_newest_first(stack, api, user, create_session) -> 
         "reply_to",
         "error",
         "error_code",
+        "chat_id",
+        "customer_phone",
+        "customer_lid",
+        "edited_at",
+        "revoked_at",
     }
 
 

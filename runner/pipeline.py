@@ -208,6 +208,8 @@ class ConversationPipeline:
         answer_now = row["status"] == MessageStatus.RECEIVED and not session.delivery_stopped
         if answer_now:
             row = {**row, "status": str(MessageStatus.REPLYING)}
+        if row["customer_lid"] and not row["customer_phone"]:
+            row = await self._with_known_phone(row)
         stored = await self._store_inbound(row)
         if stored is None:
             log.info("inbound duplicate ignored", extra={"session_id": session.id})
@@ -226,6 +228,15 @@ class ConversationPipeline:
     def cancel(self) -> None:
         self.intake.cancel()
         self.sequencer.cancel()
+
+    async def _with_known_phone(self, row: dict) -> dict:
+        """A LID customer hiding their number who showed it to this session before keeps it (and
+        their conversation_id). Best effort: without the database now, the row goes as it is."""
+        try:
+            phone = await self.session.deps.repo.phone_of_lid(self.session.id, row["customer_lid"])
+        except StoreUnavailable:
+            return row
+        return {**row, "customer_phone": phone, "from_number": phone} if phone else row
 
     async def _store_inbound(self, row: dict) -> dict | None:
         """Insert once; while the database is down, keep trying: WhatsApp will not deliver this

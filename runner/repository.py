@@ -11,7 +11,7 @@ from wagate import failures
 from wagate.errors import StoreUnavailable
 from wagate.failures import Failure
 from wagate.status import Direction, MessageStatus
-from wagate.store import MESSAGES, RUNNERS, SESSIONS, AsyncStore, eq, in_, lt
+from wagate.store import MESSAGES, RUNNERS, SESSIONS, AsyncStore, eq, in_, lt, not_null
 
 __all__ = ["LeaseLost", "RunnerRepository", "StoreUnavailable"]
 
@@ -156,6 +156,15 @@ class RunnerRepository:
                 "direction": eq(Direction.INBOUND),
             },
         )
+
+    async def phone_of_lid(self, session_id: str, lid: str) -> str | None:
+        """The phone number this session saw earlier for a LID customer (None when never)."""
+        row = await self.store.select_one(
+            MESSAGES,
+            where={"session_id": eq(session_id), "customer_lid": eq(lid), "customer_phone": not_null()},
+            columns="customer_phone",
+        )
+        return row["customer_phone"] if row else None
 
     async def insert_outbound(self, rows: list[dict]) -> list[dict]:
         return await self.store.insert(MESSAGES, rows)

@@ -24,6 +24,12 @@ create index whatsapp_web_messages_customer_idx
     on public.whatsapp_web_messages (session_id, customer_phone, timestamp desc)
     where customer_phone is not null;
 
+-- A LID customer who hides their number now but showed it before keeps their phone (and their
+-- conversation): the runner looks it up here.
+create index whatsapp_web_messages_lid_phone_idx
+    on public.whatsapp_web_messages (session_id, customer_lid)
+    where customer_lid is not null and customer_phone is not null;
+
 -- The chatbot's replies go into the inbound message's chat, to the same customer.
 create or replace function public.store_replies(
     p_inbound_id uuid, p_runner_id text, p_epoch bigint, p_whatsapp_ids text[], p_texts text[])

@@ -55,6 +55,43 @@ def test_lid_customers_are_answered_in_their_chat_with_the_phone_when_known(
         assert {m["chat_id"] for m in replies} == {shown["chat_id"], secret["chat_id"]}
 
 
+def test_a_customer_keeps_their_phone_and_conversation_when_whatsapp_later_hides_it(
+    stack, simulator: Simulator, runners, user: ApiUser
+) -> None:
+    """The page forgets a LID's phone number (a reload, another runner); the session does not."""
+    with RecordingEndpoint(reply="still you") as bot:
+        session, phone = user.link(simulator, bot_endpoint=bot.url)
+        customer = fresh_number("4917")
+        simulator.send(customer, phone, "my number is visible", addressing="lid")
+        wait_for(lambda: len(simulator.received(customer)) == 1, what="the first reply")
+        wait_for(lambda: _checkpointed(stack, session["id"]), 20, what="the first checkpoint")
+        ((epoch,),) = stack.sql("select epoch from whatsapp_web_sessions where id = %s", (session["id"],))
+        assert user.http.post(f"/api/sessions/{session['id']}/restart").status_code == 202
+        wait_for(
+            lambda: stack.sql(
+                "select 1 from whatsapp_web_sessions where id = %s and status = 'connected' and epoch > %s",
+                (session["id"], epoch),
+            ),
+            45,
+            what="the restarted session connected again",
+        )
+        simulator.send(customer, phone, "now I hide it", addressing="lid", phone_visible=False)
+        wait_for(lambda: len(simulator.received(customer)) == 2, what="the second reply")
+        rows = {m["content"]: m for m in _inbound(user, session["id"])}
+        assert rows["now I hide it"]["customer_phone"] == customer
+        assert rows["now I hide it"]["from_number"] == customer
+        assert rows["now I hide it"]["chat_id"] == rows["my number is visible"]["chat_id"]
+        conversations = {json.loads(call["body"])["conversation_id"] for call in bot.calls}
+        assert conversations == {f"{session['id']}:{customer}"}, "one customer, one conversation"
+
+
+def _checkpointed(stack, session_id: str) -> bool:
+    listed = stack.s3().list_objects_v2(
+        Bucket=stack.env["WAGATE_CHECKPOINT_BUCKET"], Prefix=f"checkpoints/{session_id}/"
+    )
+    return bool(listed.get("Contents"))
+
+
 def test_an_api_send_by_phone_reaches_the_customers_lid_chat(
     simulator: Simulator, runners, user: ApiUser
 ) -> None:

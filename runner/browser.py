@@ -9,14 +9,19 @@ from collections.abc import Awaitable, Callable
 
 from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 
+from runner import lifeline
 from wagate.browser import chromium_launch_options
 
 log = logging.getLogger("runner.browser")
 
 
 class BrowserOwner:
-    def __init__(self, on_browser_lost: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self, on_browser_lost: Callable[[], Awaitable[None]] | None = None, *, dies_with_runner: bool = True
+    ) -> None:
         self._playwright: Playwright | None = None
+        self._dies_with_runner = dies_with_runner
+        self._launch_options: dict = {}
         self._browser: Browser | None = None
         self._lock = asyncio.Lock()
         self._closing = False
@@ -24,12 +29,17 @@ class BrowserOwner:
         self.launches = 0
 
     async def start(self) -> None:
+        line = lifeline.install() if self._dies_with_runner else None
         self._playwright = await async_playwright().start()
+        self._launch_options = chromium_launch_options()
+        if line is not None:  # Chromium too: the system one, else Playwright's own
+            target = self._launch_options.get("executable_path") or self._playwright.chromium.executable_path
+            self._launch_options["executable_path"] = line.launcher("chromium", target)
         await self._launch()
 
     async def _launch(self) -> Browser:
         assert self._playwright is not None
-        browser = await self._playwright.chromium.launch(**chromium_launch_options())
+        browser = await self._playwright.chromium.launch(**self._launch_options)
         browser.on("disconnected", lambda _b: self._lost(browser))
         self._browser = browser
         self.launches += 1
@@ -59,7 +69,7 @@ class BrowserOwner:
         """A browser of its own on `user_data_dir` (the `profile` checkpoint strategy)."""
         assert self._playwright is not None
         return await self._playwright.chromium.launch_persistent_context(
-            str(user_data_dir), **chromium_launch_options()
+            str(user_data_dir), **self._launch_options
         )
 
     @property

@@ -241,7 +241,8 @@ class CheckpointBucket:
 # ---------------------------------------------------------------------------------------- strategies
 class Strategy(Protocol):
     name: str
-    settle_s: float  # after login, wait this long before the first checkpoint
+    settle_s: float  # after login, wait this long before the first periodic checkpoint
+    first_capture_s: float  # a new login is captured this long after WhatsApp accepted it
     capture_after_close: bool  # the login is only complete on disk once the browser has closed
 
     async def open(self, session_id: str, state: bytes | None) -> BrowserContext: ...
@@ -257,6 +258,7 @@ class ContextStrategy:
 
     name = "context"
     settle_s = 1.0
+    first_capture_s = 0.0  # storage_state reads the page's storage as it is now
     capture_after_close = False
 
     def __init__(self, browser: BrowserOwner) -> None:
@@ -287,6 +289,7 @@ class ProfileStrategy:
     # Chromium writes Local Storage to disk lazily (seconds later) and completely when it closes:
     # a live capture waits for that; on shutdown and restart the browser is closed first.
     settle_s = 10.0
+    first_capture_s = 10.0
     capture_after_close = True
 
     def __init__(self, browser: BrowserOwner, root: Path) -> None:

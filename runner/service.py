@@ -65,7 +65,9 @@ class Runner:
         self.queues = RunnerQueues(max_receives=settings.max_receives)
         self.queues.on_recreated = self._resume_all
         self.bot = BotClient.from_settings(settings)
-        self.browser = BrowserOwner(on_browser_lost=self._browser_lost)
+        self.browser = BrowserOwner(
+            on_browser_lost=self._browser_lost, dies_with_runner=settings.browser_dies_with_runner
+        )
         self.warm = (
             WarmPages(
                 self.browser,

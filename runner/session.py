@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from runner.qr import render_qr_png
 from runner.ratelimit import TokenBucket
 from runner.repository import LeaseLost
 from wagate import failures
+from wagate.backoff import compute_backoff
 from wagate.failures import Failure
 from wagate.status import QR_TTL_SECONDS, SessionStatus
 
@@ -79,6 +81,9 @@ class WhatsAppSession:
         self._on_lost = on_lost  # the page or browser went away under us: the runner reopens
         self.lease_lost = False
         self.restored_epoch: int | None = None  # the checkpoint this session was restored from
+        self.logged_in = False  # the page holds a login (WhatsApp's socket connected with it)
+        self._login_saved = False  # a sealed checkpoint of the page's login exists in S3
+        self._ready_event: dict = {}
         self._checkpoint_lock = asyncio.Lock()
         self._opened_at = 0.0
         self._reported: Counter[str] = Counter()  # message events received, per page document
@@ -133,11 +138,15 @@ class WhatsAppSession:
             restore_problem = failures.CHECKPOINT_UNREADABLE
             log.warning("checkpoint unusable", extra={**self.log_extra, "reason": restored.problem})
         elif restored.state is not None:
-            self.restoring = True
+            self.restoring = self._login_saved = True
             log.info("checkpoint.restoring", extra={**self.log_extra, "from_epoch": restored.epoch})
         elif self._claimed_status == SessionStatus.CONNECTED:
             restore_problem = failures.CHECKPOINT_MISSING
             log.warning("checkpoint missing", extra=self.log_extra)
+        elif self._claimed_status == SessionStatus.AUTHENTICATING:
+            # the runner was lost between the scan and the first sealed checkpoint of the login
+            restore_problem = failures.LINK_INTERRUPTED
+            log.warning("linking interrupted before the login was saved", extra=self.log_extra)
         if restore_problem:
             await self.set_status(**restore_problem.session_fields())
         self._consumer = asyncio.create_task(self._consume_events(), name=f"events-{self.id}")
@@ -270,6 +279,7 @@ class WhatsAppSession:
                 await self.fail(failures.whatsapp_web_unstable(reason, 1, 5))
 
     async def _on_qr(self, qr: str) -> None:
+        self.logged_in = self._login_saved = False  # whatever was restored is gone: a new login comes
         if self.row.get("pairing_phone"):
             await self._request_pairing_code()
             return
@@ -302,6 +312,10 @@ class WhatsAppSession:
     async def _on_state(self, state: str | None) -> None:
         if state == "PAIRING" and self.status not in (SessionStatus.CONNECTED,):
             await self.set_status(SessionStatus.AUTHENTICATING, qr_code=None, qr_expires_at=None)
+        elif state == "CONNECTED" and not self.logged_in:
+            self.logged_in = True  # WhatsApp accepted the page's login: it is in the page's storage
+            if not self._login_saved:
+                self._start_saving_login()
         elif state == "CONFLICT":
             # Only a copy of this login can be open elsewhere (a runner that lost the lease). The
             # write is fenced: the holder takes the session back, anyone else gets LeaseLost.
@@ -339,6 +353,30 @@ class WhatsAppSession:
 
     async def _on_ready(self, event: dict) -> None:
         self.phone = event.get("phone") or self.phone
+        self._ready_event = event
+        self.logged_in = True
+        self._ready.set()
+        log.info("whatsapp web ready", extra=self.log_extra)
+        if self.restored_epoch is not None and self._login_saved:
+            log.info(
+                "checkpoint.restored",
+                extra={
+                    **self.log_extra,
+                    "from_epoch": self.restored_epoch,
+                    "open_to_ready_ms": round((asyncio.get_running_loop().time() - self._opened_at) * 1000),
+                },
+            )
+        self._tasks.append(asyncio.create_task(self._sweep_loop(), name=f"sweep-{self.id}"))
+        if self._login_saved:
+            await self._report_connected()
+        else:  # a new login: `connected` once it is sealed in S3 (customers are answered meanwhile)
+            self._start_saving_login()
+        resumed = await self.pipeline.resume_unfinished()
+        if resumed:
+            log.info("resumed unfinished messages", extra={**self.log_extra, "count": resumed})
+
+    async def _report_connected(self) -> None:
+        event = self._ready_event
         await self.set_status(
             SessionStatus.CONNECTED,
             phone_number=self.phone,
@@ -349,21 +387,39 @@ class WhatsAppSession:
             pairing_code=None,
             **failures.CLEARED,
         )
-        self._ready.set()
-        if self.restored_epoch is not None:
-            log.info(
-                "checkpoint.restored",
-                extra={
-                    **self.log_extra,
-                    "from_epoch": self.restored_epoch,
-                    "open_to_ready_ms": round((asyncio.get_running_loop().time() - self._opened_at) * 1000),
-                },
-            )
         self._tasks.append(asyncio.create_task(self._checkpoint_loop(), name=f"checkpoint-{self.id}"))
-        self._tasks.append(asyncio.create_task(self._sweep_loop(), name=f"sweep-{self.id}"))
-        resumed = await self.pipeline.resume_unfinished()
-        if resumed:
-            log.info("resumed unfinished messages", extra={**self.log_extra, "count": resumed})
+
+    def _start_saving_login(self) -> None:
+        if getattr(self, "_saving_login", None) is None:
+            self._saving_login = asyncio.create_task(self._save_new_login(), name=f"save-login-{self.id}")
+            self._tasks.append(self._saving_login)
+
+    async def _save_new_login(self) -> None:
+        """`connected` means durable: a new login stays `authenticating` until a sealed checkpoint of
+        it is in S3, so a runner lost from then on hands the session over without a new QR. Written
+        as soon as WhatsApp accepted the login (the page has stored it), retried until it is written
+        or the session ends."""
+        await asyncio.sleep(self.deps.checkpoints.strategy.first_capture_s)
+        for attempt in itertools.count(1):
+            if await self.checkpoint():
+                break
+            if self._closed or self.lease_lost:
+                return
+            await asyncio.sleep(compute_backoff(attempt, base_s=0.5, max_s=10.0))
+        self._login_saved = True
+        try:
+            if self.status in (SessionStatus.PENDING, SessionStatus.STARTING, SessionStatus.QR_READY):
+                await self.set_status(
+                    SessionStatus.AUTHENTICATING, qr_code=None, qr_expires_at=None, pairing_code=None
+                )
+            await self._ready.wait()
+            if self.status == SessionStatus.AUTHENTICATING:
+                await self._report_connected()
+                await self.pipeline.resume_unfinished()  # API sends that waited for `connected`
+        except LeaseLost:
+            log.warning("lease lost; dropping the session", extra=self.log_extra)
+            self.lease_lost = True
+            self._tasks.append(asyncio.create_task(self.close(release=False)))
 
     async def _on_logout(self) -> None:
         if self._closed or self._ending:
@@ -465,7 +521,7 @@ class WhatsAppSession:
     async def checkpoint(self, *, closed: bool = False) -> bool:
         """Seal the login and write it to S3 under this session's epoch; False when not possible.
         `closed`: the context has just been closed (strategies that read the profile from disk)."""
-        if self.status != SessionStatus.CONNECTED or self.lease_lost or (self.context is None and not closed):
+        if not self.logged_in or self.lease_lost or (self.context is None and not closed):
             return False
         async with self._checkpoint_lock:
             try:
@@ -477,6 +533,7 @@ class WhatsAppSession:
                 ):
                     log.warning("lease lost; checkpoint skipped", extra=self.log_extra)
                     return False
+                log.info("checkpoint.capturing", extra=self.log_extra)
                 size = await self.deps.checkpoints.save(self.id, self.epoch, self.context)
             except asyncio.CancelledError:
                 raise

@@ -87,6 +87,7 @@ class RunnerSettings:
     profile_root: Path
     warm_page: bool  # keep a WhatsApp Web page loaded for the next session that logs in
     warm_page_max_age_s: float  # ...and replace it when it has waited this long
+    browser_dies_with_runner: bool  # the driver and Chromium get a parent-death signal (runner/lifeline.py)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RunnerSettings:
@@ -133,6 +134,7 @@ class RunnerSettings:
             profile_root=Path(env.get("RUNNER_PROFILE_DIR") or f"/tmp/wagate-profiles-{runner_id}"),
             warm_page=_bool(env, "WARM_PAGE", True),
             warm_page_max_age_s=_float(env, "WARM_PAGE_MAX_AGE_S", 600.0),
+            browser_dies_with_runner=_bool(env, "BROWSER_DIES_WITH_RUNNER", True),
         )
 
     @functools.cached_property

@@ -47,6 +47,10 @@ WHATSAPP_WEB_DID_NOT_OPEN = Failure(
     "whatsapp_web_did_not_open", "WhatsApp Web could not be opened; restart the session to try again"
 )
 WHATSAPP_WEB_ERROR = Failure("whatsapp_web_error", "WhatsApp Web reported an error; restart the session")
+LINK_INTERRUPTED = Failure(
+    "link_interrupted",
+    "linking was interrupted before the login could be saved; scan the new QR code",
+)
 PASSKEY_REQUIRED = Failure(
     "passkey_required",
     "WhatsApp asks to confirm this device with your passkey: follow the steps on your phone",
@@ -117,6 +121,7 @@ SESSION_CODES = (
     "whatsapp_web_changed",
     "whatsapp_web_unstable",
     "command_failed",
+    LINK_INTERRUPTED.code,
     PASSKEY_REQUIRED.code,
     PASSKEY_NOT_CONFIRMED.code,
 )

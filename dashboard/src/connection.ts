@@ -134,7 +134,13 @@ export function describeConnection(input: DescribeInput): ConnectionView {
           'warning',
         );
       }
-      return view('linking', 'Linking…', 'Code accepted. Keep WhatsApp open on your phone while the link completes.', 'progress');
+      return view(
+        'linking',
+        'Finishing linking…',
+        'Code accepted. The link is being saved so it survives restarts; keep WhatsApp open on your phone until it ' +
+          'says connected.',
+        'progress',
+      );
     case 'connected':
       return view(
         'connected',

@@ -38,7 +38,7 @@ describe('Connect WhatsApp: the QR flow', () => {
     api.update(session.id, { status: 'authenticating', qr_code: null, qr_expires_at: null });
     await nextPoll();
     expect(inDialog().queryByRole('img')).not.toBeInTheDocument();
-    expect(inDialog().getByRole('status')).toHaveTextContent('Linking…');
+    expect(inDialog().getByRole('status')).toHaveTextContent('Finishing linking…');
 
     api.connect(session.id, '15550001111', 'Acme Support');
     await nextPoll();

@@ -30,7 +30,7 @@ describe('describeConnection: every status has its words and phase', () => {
     [session('qr_ready', { qr_code: 'png', qr_expires_at: inFuture }), 'qr', 'Scan the QR code'],
     [session('qr_ready', { pairing_code: 'ABCD1234', qr_expires_at: inFuture }), 'pairing', 'Enter the pairing code'],
     [session('qr_ready'), 'starting', 'Starting…'],
-    [session('authenticating'), 'linking', 'Linking…'],
+    [session('authenticating'), 'linking', 'Finishing linking…'],
     [session('connected', { phone_number: '15550001111' }), 'connected', 'Connected'],
     [session('disconnected', { last_error: 'conflict' }), 'reconnecting', 'Reconnecting…'],
     [session('disconnected'), 'not_connected', 'Not connected'],

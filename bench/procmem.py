@@ -41,6 +41,19 @@ def descendants(pid: int, tree: dict[int, list[int]] | None = None) -> list[int]
     return found
 
 
+def alive(pids: list[int]) -> list[int]:
+    """Those of `pids` still running (not gone, not a zombie waiting to be reaped)."""
+    running = []
+    for pid in pids:
+        try:
+            stat = (PROC / str(pid) / "stat").read_text()
+        except OSError:
+            continue
+        if stat[stat.rfind(")") + 2 :].split()[0] != "Z":
+            running.append(pid)
+    return running
+
+
 @dataclass(frozen=True)
 class TreeMemory:
     processes: int

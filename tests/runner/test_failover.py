@@ -37,6 +37,17 @@ def link_with_checkpoint(user: ApiUser, simulator: Simulator, stack: StackHandle
     return session, phone
 
 
+def wait_reply_in_flight(stack: StackHandle, session_id: str) -> None:
+    wait_for(
+        lambda: stack.sql(
+            "select 1 from whatsapp_web_messages where session_id = %s and status = 'replying'",
+            (session_id,),
+        ),
+        15,
+        what="a reply in flight",
+    )
+
+
 def session_row(stack: StackHandle, session_id: str) -> dict:
     (row,) = stack.sql(
         "select status, runner_id, epoch, last_error, qr_code from whatsapp_web_sessions where id = %s",
@@ -140,14 +151,7 @@ def test_a_runner_lost_mid_conversation_hands_its_session_over_without_a_qr(
     texts = [f"question {i}" for i in range(3)]
     for text in texts:
         simulator.send(customer, phone, text)
-    wait_for(
-        lambda: stack.sql(
-            "select 1 from whatsapp_web_messages where session_id = %s and status = 'replying'",
-            (session["id"],),
-        ),
-        15,
-        what="a reply in flight",
-    )
+    wait_reply_in_flight(stack, session["id"])
     code = fleet.kill(holder, sig)
     if sig == signal.SIGTERM:
         assert code == 0, "a stopped runner exits cleanly"

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from bench.procmem import descendants
+from bench.procmem import alive, descendants
 from devstack.testing import StackHandle
 from tests.e2e import ApiUser, Fleet, Simulator, fresh_number, session_log_lines, wait_for
 from tests.runner.test_failover import (
     assert_each_answered_once,
     link_with_checkpoint,
     wait_connected_elsewhere,
+    wait_reply_in_flight,
 )
 
 
@@ -138,18 +139,6 @@ def test_a_new_login_is_connected_only_once_it_is_sealed(
     assert order[:3] == ['"status": "authenticating"', SEALED, '"status": "connected"'], order
 
 
-def _alive(pids: list[int]) -> list[int]:
-    alive = []
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            alive.append(pid)
-    return alive
-
-
 def test_a_runner_killed_alone_takes_its_browser_with_it_and_loses_nothing(
     stack: StackHandle, simulator: Simulator, fleet: Fleet, user: ApiUser, bot
 ) -> None:
@@ -169,14 +158,7 @@ def test_a_runner_killed_alone_takes_its_browser_with_it_and_loses_nothing(
     customer = fresh_number("4917")
     bot(delay_ms=800)  # a reply is in flight when the runner goes
     simulator.send(customer, phone, "before the crash")
-    wait_for(
-        lambda: stack.sql(
-            "select 1 from whatsapp_web_messages where session_id = %s and status = 'replying'",
-            (session["id"],),
-        ),
-        15,
-        what="a reply in flight",
-    )
+    wait_reply_in_flight(stack, session["id"])
     try:
         for pid in drivers:
             os.kill(pid, signal.SIGSTOP)
@@ -187,10 +169,10 @@ def test_a_runner_killed_alone_takes_its_browser_with_it_and_loses_nothing(
         for text in after:
             simulator.send(customer, phone, text)
         wait_for(
-            lambda: not _alive(tree), 5, interval_s=0.01, what="the driver and Chromium gone with the runner"
+            lambda: not alive(tree), 5, interval_s=0.01, what="the driver and Chromium gone with the runner"
         )
     finally:
-        for pid in _alive(tree):  # orphans of a failed run: not left to the next test
+        for pid in alive(tree):  # orphans of a failed run: not left to the next test
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
     wait_connected_elsewhere(stack, session["id"], holder)

@@ -297,3 +297,37 @@ def test_store_acks_writes_many_in_one_call_and_acks_only_rise(stack, store, new
         )
     )
     assert acks == {ids[(first, 1)]: 2, ids[(first, 3)]: 3, ids[(second, None)]: 3}
+
+
+def test_orphans_whose_customers_wait_are_claimed_first(stack, new_session, user) -> None:
+    """A survivor restores first the sessions with messages to answer or send, then the connected
+    ones, then the rest, whatever the order their leases ran out in."""
+    qr_shown = new_session(runner_id="dead", status="qr_ready")
+    connected = new_session(runner_id="dead", status="connected")
+    waiting = new_session(runner_id="dead", status="connected")
+    for session_id, minutes in ((qr_shown, 30), (connected, 20), (waiting, 10)):
+        stack.sql(
+            "update public.whatsapp_web_sessions set lease_expires_at = now() - make_interval(mins => %s)"
+            " where id = %s",
+            (minutes, session_id),
+        )
+    stack.sql(
+        "insert into public.whatsapp_web_messages (session_id, chatbot_id, message_id, from_number,"
+        " to_number, direction, content, status) values (%s, %s, 'waiting-1', '4917600000001',"
+        " '4915100000001', 'inbound', 'still there?', 'received')",
+        (waiting, str(uuid.uuid4())),
+    )
+    ours = {qr_shown, connected, waiting}
+    order: list[str] = []
+    store = _stores(stack, 1)[0]
+    try:
+        for _ in range(200):  # one at a time, as a survivor's open slots claim them
+            rows = store.rpc(
+                "claim_orphaned_sessions", {"p_runner_id": "survivor", "p_limit": 1, "p_ttl_seconds": TTL_S}
+            )
+            if not rows:
+                break
+            order += [row["id"] for row in rows if row["id"] in ours]
+    finally:
+        store.close()
+    assert order == [waiting, connected, qr_shown]

@@ -1,6 +1,6 @@
 """soak: N linked sessions over two runners for M minutes, customers writing at a steady rate, and a
-random fault every minute (a runner SIGKILLed or stopped and replaced, a phone's connection
-dropped, the chatbot slow or down, PostgREST restarted). At the end: every message a customer sent
+random fault every minute (a runner SIGKILLed, its Python process alone SIGKILLed, or stopped, and
+replaced; a phone's connection dropped, the chatbot slow or down, PostgREST restarted). At the end: every message a customer sent
 is stored once and answered once (or failed with a recorded reason), no reply arrived twice, and
 the fleet's memory per session stayed flat after warm-up (growth <= 10 %).
 
@@ -32,6 +32,7 @@ RUNNER_ENV = {
 }
 FAULTS = (
     "runner_sigkill",
+    "runner_oom_kill",  # the runner's Python process alone: its browser must die with it
     "runner_sigterm",
     "connection_drop",
     "chatbot_slow",
@@ -93,7 +94,7 @@ class Soak:
     def fault(self, kind: str) -> str:
         env, stack = self.env, self.env.stack
         self.held_at_fault = []
-        if kind in ("runner_sigkill", "runner_sigterm"):
+        if kind in ("runner_sigkill", "runner_oom_kill", "runner_sigterm"):
             running = self.rng.choice([r for r in stack.runners.running if r.popen.poll() is None])
             held = stack.sql(
                 "select id::text from public.whatsapp_web_sessions where runner_id = %s",
@@ -102,6 +103,8 @@ class Soak:
             self.held_at_fault = [row[0] for row in held]
             if kind == "runner_sigkill":
                 kill_tree(running.pid)
+            elif kind == "runner_oom_kill":
+                running.popen.send_signal(signal.SIGKILL)
             else:
                 running.popen.send_signal(signal.SIGTERM)
             running.popen.wait(130)

@@ -1,7 +1,8 @@
 """soak: N linked sessions over two runners for M minutes, customers writing at a steady rate, and a
 random fault every minute (a runner SIGKILLed, its Python process alone SIGKILLed, or stopped, and
-replaced; a phone's connection dropped, the chatbot slow or down, PostgREST restarted). At the end: every message a customer sent
-is stored once and answered once (or failed with a recorded reason), no reply arrived twice, and
+replaced; a phone's connection dropped, the chatbot slow or down, PostgREST restarted). At the end:
+every message a customer sent is stored once and answered once (or failed with a recorded reason),
+no reply arrived twice, and
 the fleet's memory per session stayed flat after warm-up (growth <= 10 %).
 
 Not part of `make bench`'s quick run nor of `make test`: `python -m bench soak --full` is the

@@ -130,6 +130,7 @@ class ConversationPipeline:
         self.sequencer = ChatSequencer()  # answering and sending, in order per chat
         self.intake = ChatSequencer()  # storing inbound messages, in order per chat, chats in parallel
         self._pending: set[str] = set()  # rows with a job queued or running: never submitted twice
+        self._phone_by_lid: dict[str, str | None] = {}  # what this session knows of LID customers
         # A session's chats wait their turn for the chatbot beyond this many calls in flight.
         self._bot_calls = asyncio.Semaphore(session.deps.settings.bot_calls_per_session)
 
@@ -208,7 +209,9 @@ class ConversationPipeline:
         answer_now = row["status"] == MessageStatus.RECEIVED and not session.delivery_stopped
         if answer_now:
             row = {**row, "status": str(MessageStatus.REPLYING)}
-        if row["customer_lid"] and not row["customer_phone"]:
+        if row["customer_lid"] and row["customer_phone"]:
+            self._phone_by_lid[row["customer_lid"]] = row["customer_phone"]
+        elif row["customer_lid"]:
             row = await self._with_known_phone(row)
         stored = await self._store_inbound(row)
         if stored is None:
@@ -231,11 +234,15 @@ class ConversationPipeline:
 
     async def _with_known_phone(self, row: dict) -> dict:
         """A LID customer hiding their number who showed it to this session before keeps it (and
-        their conversation_id). Best effort: without the database now, the row goes as it is."""
-        try:
-            phone = await self.session.deps.repo.phone_of_lid(self.session.id, row["customer_lid"])
-        except StoreUnavailable:
-            return row
+        their conversation_id). Looked up once per LID while this runner holds the session; best
+        effort: without the database now, the row goes as it is."""
+        lid = row["customer_lid"]
+        if lid not in self._phone_by_lid:
+            try:
+                self._phone_by_lid[lid] = await self.session.deps.repo.phone_of_lid(self.session.id, lid)
+            except StoreUnavailable:
+                return row
+        phone = self._phone_by_lid[lid]
         return {**row, "customer_phone": phone, "from_number": phone} if phone else row
 
     async def _store_inbound(self, row: dict) -> dict | None:

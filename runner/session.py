@@ -83,7 +83,8 @@ class WhatsAppSession:
         self.restored_epoch: int | None = None  # the checkpoint this session was restored from
         self.logged_in = False  # the page holds a login (WhatsApp's socket connected with it)
         self._login_saved = False  # a sealed checkpoint of the page's login exists in S3
-        self._ready_event: dict = {}
+        self._push_name: str | None = None
+        self._saving_login: asyncio.Task | None = None
         self._checkpoint_lock = asyncio.Lock()
         self._opened_at = 0.0
         self._reported: Counter[str] = Counter()  # message events received, per page document
@@ -212,15 +213,18 @@ class WhatsAppSession:
         if self.status in (SessionStatus.STARTING, SessionStatus.PENDING):
             self.events.put_nowait({"type": "error", "code": "load_timeout"})
 
+    def _drop_lost_lease(self) -> None:
+        log.warning("lease lost; dropping the session", extra=self.log_extra)
+        self.lease_lost = True
+        self._tasks.append(asyncio.create_task(self.close(release=False)))
+
     async def _consume_events(self) -> None:
         while True:  # until close() cancels it, after the page has stopped delivering
             event = await self.events.get()
             try:
                 await self._handle(event)
             except LeaseLost:
-                log.warning("lease lost; dropping the session", extra=self.log_extra)
-                self.lease_lost = True
-                self._tasks.append(asyncio.create_task(self.close(release=False)))
+                self._drop_lost_lease()
                 return
             except asyncio.CancelledError:
                 raise
@@ -353,7 +357,7 @@ class WhatsAppSession:
 
     async def _on_ready(self, event: dict) -> None:
         self.phone = event.get("phone") or self.phone
-        self._ready_event = event
+        self._push_name = event.get("pushName")
         self.logged_in = True
         self._ready.set()
         log.info("whatsapp web ready", extra=self.log_extra)
@@ -376,11 +380,10 @@ class WhatsAppSession:
             log.info("resumed unfinished messages", extra={**self.log_extra, "count": resumed})
 
     async def _report_connected(self) -> None:
-        event = self._ready_event
         await self.set_status(
             SessionStatus.CONNECTED,
             phone_number=self.phone,
-            push_name=event.get("pushName"),
+            push_name=self._push_name,
             connected_at=datetime.now(UTC).isoformat(),
             qr_code=None,
             qr_expires_at=None,
@@ -390,7 +393,7 @@ class WhatsAppSession:
         self._tasks.append(asyncio.create_task(self._checkpoint_loop(), name=f"checkpoint-{self.id}"))
 
     def _start_saving_login(self) -> None:
-        if getattr(self, "_saving_login", None) is None:
+        if self._saving_login is None:
             self._saving_login = asyncio.create_task(self._save_new_login(), name=f"save-login-{self.id}")
             self._tasks.append(self._saving_login)
 
@@ -417,9 +420,7 @@ class WhatsAppSession:
                 await self._report_connected()
                 await self.pipeline.resume_unfinished()  # API sends that waited for `connected`
         except LeaseLost:
-            log.warning("lease lost; dropping the session", extra=self.log_extra)
-            self.lease_lost = True
-            self._tasks.append(asyncio.create_task(self.close(release=False)))
+            self._drop_lost_lease()
 
     async def _on_logout(self) -> None:
         if self._closed or self._ending:

@@ -195,15 +195,12 @@ class Fleet:
         rows = self.stack.sql("select runner_id from whatsapp_web_sessions where id = %s", (session_id,))
         return rows[0][0] if rows else None
 
-    def kill(
-        self, runner_id: str, sig: int = signal.SIGKILL, wait_s: float = 60.0, *, alone: bool = False
-    ) -> int:
+    def kill(self, runner_id: str, sig: int = signal.SIGKILL, wait_s: float = 60.0) -> int:
         """Signal a runner and wait for it to exit; its exit code. SIGKILL goes to its whole process
         tree at once (Playwright's driver, Chromium), as when ECS kills the task or the machine is
-        lost, or with `alone` to its Python process only (an OOM kill, a crash); SIGTERM to the
-        runner alone, as ECS stops a task."""
+        lost; SIGTERM to the runner alone, as ECS stops a task."""
         proc = self.processes[runner_id]
-        if sig == signal.SIGKILL and not alone:
+        if sig == signal.SIGKILL:
             kill_tree(proc.pid)
         else:
             os.kill(proc.pid, sig)

@@ -45,7 +45,7 @@ class OneBrowserSession:
 
     async def link(self, timeout_s: float = 90.0) -> None:
         self.context = await self.playwright.chromium.launch_persistent_context(
-            str(self.profile), **chromium_launch_options()
+            str(self.profile), **chromium_launch_options(headless_shell=True)
         )
         await self.context.expose_binding("__wagateEmit", self._on_emit)
         await self.context.add_init_script(BRIDGE_JS)

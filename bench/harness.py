@@ -191,7 +191,7 @@ def cpu_speed_ms() -> float:
 def _chromium_version() -> str:
     from wagate.browser import chromium_executable
 
-    executable = chromium_executable()
+    executable = chromium_executable(headless_shell=True)  # the runners'
     if not executable:
         return "playwright's own"
     try:

@@ -57,7 +57,7 @@ class ProbePage:
 
     async def start(self, control: httpx.AsyncClient) -> None:
         self._playwright = await async_playwright().start()
-        self._browser = await self._playwright.chromium.launch(**chromium_launch_options())
+        self._browser = await self._playwright.chromium.launch(**chromium_launch_options(headless_shell=True))
         context = await self._browser.new_context()
         await context.expose_binding("__wagateEmit", self._on_emit)
         await context.add_init_script(BRIDGE_JS)

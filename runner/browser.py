@@ -31,7 +31,7 @@ class BrowserOwner:
     async def start(self) -> None:
         line = lifeline.install() if self._dies_with_runner else None
         self._playwright = await async_playwright().start()
-        self._launch_options = chromium_launch_options()
+        self._launch_options = chromium_launch_options(headless_shell=True)
         if line is not None:  # Chromium too: the system one, else Playwright's own
             target = self._launch_options.get("executable_path") or self._playwright.chromium.executable_path
             self._launch_options["executable_path"] = line.launcher("chromium", target)

@@ -109,7 +109,7 @@ class RunnerSettings:
             modules_wait_s=_float(env, "WA_MODULES_WAIT_S", 40.0),
             ciphertext_wait_s=_float(env, "CIPHERTEXT_WAIT_S", 60.0),
             passkey_wait_s=_float(env, "PASSKEY_WAIT_S", 300.0),
-            open_concurrency=max(1, _int(env, "OPEN_CONCURRENCY", 4)),
+            open_concurrency=max(1, _int(env, "OPEN_CONCURRENCY", 8)),
             bot_timeout_s=_float(env, "BOT_TIMEOUT_S", 15.0),
             bot_attempts=_int(env, "BOT_ATTEMPTS", 3),
             bot_calls_per_session=max(1, _int(env, "BOT_CALLS_PER_SESSION", 4)),

@@ -16,9 +16,9 @@ from wagate.browser import chromium_executable
 
 
 def debug_wrapper(directory: Path) -> Path:
-    """An executable for CHROMIUM_PATH: the system Chromium with a DevTools port (chosen by
+    """An executable for CHROMIUM_PATH: the runners' own Chromium with a DevTools port (chosen by
     Chromium, written to DevToolsActivePort in its profile). Only the tests' runners use it."""
-    chromium = chromium_executable()
+    chromium = chromium_executable(headless_shell=True)
     assert chromium, "the reliability suite drives Debian's Chromium (apt-get install chromium)"
     wrapper = directory / "chromium-devtools"
     wrapper.write_text(f'#!/bin/sh\nexec {chromium} --remote-debugging-port=0 "$@"\n')

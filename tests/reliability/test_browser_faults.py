@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 from devstack.process import Running
 from devstack.testing import StackHandle
@@ -18,6 +19,7 @@ from tests.e2e import Simulator, fresh_number, wait_for
 from tests.reliability.checks import assert_answered_once, echo
 from tests.reliability.chromium import DevTools, browser_pid
 from tests.reliability.conftest import epoch_of, holder
+from wagate.browser import HEADLESS_SHELL
 from wagate.objects import checkpoint_prefix
 
 
@@ -70,6 +72,8 @@ def test_browser_process_killed(stack: StackHandle, simulator: Simulator, runner
     def kill_browser(runner: Running, _phone: str) -> None:
         pid = browser_pid(runner.pid)
         assert pid, "the runner's Chromium browser process"
+        if Path(HEADLESS_SHELL).exists():  # the runners' default where Debian's package is installed
+            assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode() == HEADLESS_SHELL
         os.kill(pid, signal.SIGKILL)
         killed.append(pid)
 

@@ -1,6 +1,6 @@
 """python -m bench NAME [--sessions N] [--messages N] [--json PATH] [--profile] [--full]
 
-NAME: memory | latency | startup | api | isolation | all, or soak (long; see bench/soak.py),
+NAME: memory | latency | startup | api | isolation | webhooks | all, or soak (long; see bench/soak.py),
 lifeline (see bench/lifeline.py) or browsers (see bench/browsers.py). Each benchmark starts what
 it needs (a fresh local stack, the simulator, runners, the local bot), prints a table, writes JSON
 (default bench/results/NAME.json) and stops everything it started, also on Ctrl-C and errors."""
@@ -14,7 +14,7 @@ import sys
 
 from bench.harness import RESULTS_DIR, finish, log, new_result, wait_quiet
 
-BENCHMARKS = ("memory", "latency", "startup", "api", "isolation")
+BENCHMARKS = ("memory", "latency", "startup", "api", "isolation", "webhooks")
 LONG_RUNS = ("soak",)
 PROBES = ("lifeline", "browsers")  # not part of `all` either: a measurement for one question
 

@@ -93,3 +93,14 @@ def simulator_spec(
         env=env,
         ready=lambda: httpx.get(f"{url}/control/health", timeout=1).status_code == 200,
     )
+
+
+def webhooks_spec(env: dict[str, str], log_dir: Path) -> ProcessSpec:
+    """The webhook dispatcher (`python -m wagate.webhooks`): in AWS the API's scheduled function."""
+    return ProcessSpec(
+        name="webhooks",
+        argv=[sys.executable, "-m", "wagate.webhooks"],
+        log_path=log_dir / "webhooks.log",
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stop_timeout_s=20,
+    )

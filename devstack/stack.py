@@ -243,6 +243,9 @@ class LocalStack:
             )
         )
 
+        # the webhook dispatcher: the Chalice app's scheduled function in AWS, a process here
+        self.group.start(fleet.webhooks_spec(child_env, paths.log_dir))
+
         if self.options.with_api:
             api_url = f"http://127.0.0.1:{ports['api']}"
             self.group.start(fleet.api_spec(ports["api"], child_env, paths.log_dir / "api.log"))

@@ -6,9 +6,9 @@ import asyncio
 import os
 import sys
 
-from runner import logs
 from runner.service import Runner
 from runner.settings import RunnerSettings
+from wagate import logs
 from wagate.errors import ConfigError
 
 

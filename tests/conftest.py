@@ -26,12 +26,12 @@ from tests.e2e import ApiUser, Fleet, Simulator
 
 
 @contextlib.contextmanager
-def throwaway_stack(prefix: str) -> Iterator[StackHandle]:
+def throwaway_stack(prefix: str, env: dict[str, str] | None = None) -> Iterator[StackHandle]:
     """A whole local stack in a state directory of its own, removed afterwards (kept, with its
     logs, when WAGATE_KEEP_STATE is set). Not under pytest's tmp dir: pytest resets its folder to
     0700, and Postgres runs as its own system user when the tests run as root."""
     state_dir = Path(tempfile.mkdtemp(prefix=prefix))
-    handle = StackHandle(state_dir)
+    handle = StackHandle(state_dir, env=env)
     try:
         handle.start()
         yield handle

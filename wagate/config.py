@@ -135,6 +135,7 @@ class Settings:
     # How long a chatbot's previous signing secret stays valid after a rotation.
     secret_rotation_overlap_s: int = 24 * 3600
     max_sessions_per_user: int = 20
+    max_webhooks_per_user: int = 10
     # Fixed one-minute windows counted in Postgres (the API is stateless); 0 turns a limit off.
     api_calls_per_minute: int = 600  # per user, every authenticated API call
     sends_per_minute: int = 60  # per session, POST /api/messages/send
@@ -156,6 +157,7 @@ class Settings:
             allow_private_endpoints=_flag(env, "WAGATE_ALLOW_PRIVATE_ENDPOINTS"),
             secret_rotation_overlap_s=_int(env, "WAGATE_SECRET_ROTATION_OVERLAP_S", 24 * 3600),
             max_sessions_per_user=_int(env, "WAGATE_MAX_SESSIONS_PER_USER", 20),
+            max_webhooks_per_user=_int(env, "WAGATE_MAX_WEBHOOKS_PER_USER", 10),
             api_calls_per_minute=_int(env, "WAGATE_API_CALLS_PER_MINUTE", 600),
             sends_per_minute=_int(env, "WAGATE_SENDS_PER_MINUTE", 60),
             http_timeout_s=_float(env, "WAGATE_HTTP_TIMEOUT_S", 10.0),

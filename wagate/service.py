@@ -72,6 +72,7 @@ from wagate.validation import (
     text_field,
     uuid_field,
 )
+from wagate.webhook_api import WebhookApi
 
 log = logging.getLogger("wagate.service")
 
@@ -125,6 +126,7 @@ class GatewayService:
         sends_per_minute: int = 60,
         allow_private_endpoints: bool = False,
         secret_rotation_overlap_s: int = 24 * 3600,
+        max_webhooks_per_user: int = 10,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
@@ -136,6 +138,16 @@ class GatewayService:
         self.allow_private_endpoints = allow_private_endpoints
         self.secret_rotation_overlap_s = secret_rotation_overlap_s
         self.clock = clock
+        self.webhooks = WebhookApi(
+            store=store,
+            admit=self._admit,
+            owned_session=self._owned_session,
+            owns_chatbot=self._owns_chatbot,
+            clock=lambda: self.clock(),
+            allow_private_endpoints=allow_private_endpoints,
+            max_per_user=max_webhooks_per_user,
+            secret_rotation_overlap_s=secret_rotation_overlap_s,
+        )
 
     # ------------------------------------------------------------------ sessions
     def create_session(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -296,6 +308,9 @@ class GatewayService:
             "rotated_at": row.get("rotated_at") or row.get("created_at"),
             "previous_valid_until": row.get("previous_valid_until"),
         }
+
+    def _owns_chatbot(self, user: Principal, chatbot_id: str) -> bool:
+        return self.store.rpc("wagate_chatbot_owner", {"p_chatbot_id": chatbot_id}) == user.user_id
 
     def _stored_secret(self, chatbot_id: str) -> str | None:
         row = self.store.select_one(CHATBOT_SECRETS, where={"chatbot_id": eq(chatbot_id)}, columns="secret")
@@ -479,6 +494,7 @@ class GatewayService:
             sends_per_minute=settings.sends_per_minute,
             allow_private_endpoints=settings.allow_private_endpoints,
             secret_rotation_overlap_s=settings.secret_rotation_overlap_s,
+            max_webhooks_per_user=settings.max_webhooks_per_user,
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib import openapi_webhooks
 from wagate.failures import MESSAGE_CODES, SESSION_CODES
 from wagate.phone import E164_DIGITS_PATTERN
 from wagate.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -16,12 +17,13 @@ from wagate.validation import MAX_URL_LENGTH, UUID_PATTERN
 
 ERROR_CODES = {
     400: "invalid_json, invalid_body, missing_field, unknown_field, invalid_field, text_too_long, "
-    "invalid_phone, invalid_parameter, invalid_cursor, endpoint_not_allowed (a `bot_endpoint` the "
-    "endpoint guard refuses: the message says why)",
+    "invalid_phone, invalid_parameter, invalid_cursor, unknown_event_type, endpoint_not_allowed (a "
+    "`bot_endpoint` or webhook `url` the endpoint guard refuses: the message says why)",
     401: "unauthorized (also a valid token whose user no longer exists), anonymous_not_allowed",
-    404: "session_not_found, qr_not_available, chatbot_not_found (another user's chatbot looks the same)",
+    404: "session_not_found, qr_not_available, chatbot_not_found, webhook_not_found, delivery_not_found "
+    "(another user's looks the same as none)",
     406: "not_acceptable (the QR image needs `Accept: image/png`)",
-    409: "session_not_connected, too_many_sessions, session_busy",
+    409: "session_not_connected, too_many_sessions, session_busy, too_many_webhooks, delivery_in_progress",
     410: "qr_expired",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -436,11 +438,11 @@ OPENAPI: dict[str, Any] = {
         "needs `Authorization: Bearer <Supabase access token>`. Errors are "
         '`{"error": {"code", "message"}}` with a stable `code`.',
     },
-    "paths": PATHS,
+    "paths": {**PATHS, **openapi_webhooks.PATHS},
     "security": _AUTHENTICATED,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-        "schemas": SCHEMAS,
+        "schemas": {**SCHEMAS, **openapi_webhooks.SCHEMAS},
         "responses": {f"Error{status}": _error_response(status) for status in ERROR_CODES},
     },
 }

@@ -1,5 +1,7 @@
-"""One JSON object per line; session_id and runner_id where known. Never a token, key, QR string
-or message body at INFO (message text only with LOG_MESSAGE_TEXT=1, at DEBUG)."""
+"""Logs of the long-lived processes (the runners, the webhook dispatcher): one JSON object per
+line; session_id and runner_id where known. Never a token, key, QR string or message body at INFO
+(message text only with LOG_MESSAGE_TEXT=1, at DEBUG); httpx's request lines (tenants' URLs) only
+at WARNING."""
 
 from __future__ import annotations
 

@@ -1,8 +1,12 @@
-"""The HTTP API (DESIGN.md §3): the Chalice app in `api_lambda/` through `chalice.cdk`.
+"""The HTTP API (DESIGN.md §3): the Chalice app in `api_lambda/` through `chalice.cdk`, and the
+app's other function, the webhook dispatcher (`@app.schedule`, every minute).
 
-Chalice does not manage the function's role (`manage_iam_role: false`): the role is built here with
+Chalice does not manage the functions' role (`manage_iam_role: false`): the role is built here with
 exactly what the handlers need (send commands, read the stage's secret, erase a deleted session's
-checkpoints, write their logs and traces), so the template states the API's privileges.
+checkpoints, write their logs and traces, put a failed dispatcher run on its dead-letter queue), so
+the template states the API's privileges. A dispatcher run that fails (an exception, a timeout)
+goes to an encrypted dead-letter queue (not retried: the next minute's run takes over); alarms
+watch the queue and the dispatcher's errors.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from chalice.cdk import Chalice
 from constructs import Construct
 
@@ -30,6 +37,10 @@ API_SOURCE_DIR = Path(__file__).resolve().parents[2] / "api_lambda"
 # Logical ids in the template `chalice package` writes.
 FUNCTION_ID = "APIHandler"
 REST_API_ID = "RestAPI"
+DISPATCHER_ID = "WebhookDispatcher"  # @app.schedule(..., name="webhook-dispatcher")
+# A run dispatches for WEBHOOK_RUN_S (50 s) of its minute, then finishes the calls in flight
+# (WEBHOOK_TIMEOUT_S, 10 s, each) before it returns.
+DISPATCHER_TIMEOUT_S = 75
 
 
 class Api(Construct):
@@ -86,6 +97,7 @@ class Api(Construct):
             )
         function = self.chalice.get_resource(FUNCTION_ID)
         function.add_property_override("LoggingConfig", {"LogGroup": self.log_group.log_group_name})
+        self._webhook_dispatcher()
         rest_api = self.chalice.get_resource(REST_API_ID)
         rest_api.add_property_override("TracingEnabled", True)
         rest_api.add_property_override(
@@ -99,6 +111,92 @@ class Api(Construct):
                 }
             ],
         )
+
+    def _webhook_dispatcher(self) -> None:
+        dispatcher = self.chalice.get_resource(DISPATCHER_ID)
+        dispatcher.add_property_override("LoggingConfig", {"LogGroup": self.log_group.log_group_name})
+        dispatcher.add_property_override("Timeout", DISPATCHER_TIMEOUT_S)
+        # a run every minute, each up to 75 s: two may overlap (deliveries are claimed, never shared)
+        dispatcher.add_property_override("ReservedConcurrentExecutions", 2)
+        self.dispatcher_dead_letters = sqs.Queue(
+            self,
+            "DispatcherDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        acknowledge(
+            self.dispatcher_dead_letters,
+            "AwsSolutions-SQS3",
+            "This queue is itself a dead-letter queue: the webhook dispatcher's failed runs "
+            "(Lambda's on-failure destination), kept 14 days for an operator.",
+        )
+        # all Lambda's on-failure destination needs
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sqs:SendMessage"], resources=[self.dispatcher_dead_letters.queue_arn]
+            )
+        )
+        lambda_.CfnEventInvokeConfig(
+            self,
+            "DispatcherInvokeConfig",
+            function_name=dispatcher.ref,
+            qualifier="$LATEST",
+            maximum_retry_attempts=0,  # the next minute's run takes over
+            destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+                on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(
+                    destination=self.dispatcher_dead_letters.queue_arn
+                )
+            ),
+        )
+        dimensions = {"FunctionName": dispatcher.ref}
+        self.dispatcher_alarms = [
+            cloudwatch.Alarm(
+                self,
+                "DispatcherFailedRunsAlarm",
+                alarm_description="webhook dispatcher runs failed (see its dead-letter queue and logs)",
+                metric=self.dispatcher_dead_letters.metric_approximate_number_of_messages_visible(
+                    period=Duration.minutes(5)
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "DispatcherErrorsAlarm",
+                alarm_description="webhook dispatcher errors in 3 of 5 minutes: events are not going out",
+                metric=cloudwatch.Metric(
+                    namespace="AWS/Lambda",
+                    metric_name="Errors",
+                    dimensions_map=dimensions,
+                    statistic="Sum",
+                    period=Duration.minutes(1),
+                ),
+                threshold=1,
+                evaluation_periods=5,
+                datapoints_to_alarm=3,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "DispatcherNotRunningAlarm",
+                alarm_description="the webhook dispatcher has not run for 5 minutes (schedule disabled?)",
+                metric=cloudwatch.Metric(
+                    namespace="AWS/Lambda",
+                    metric_name="Invocations",
+                    dimensions_map=dimensions,
+                    statistic="Sum",
+                    period=Duration.minutes(5),
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            ),
+        ]
 
 
 @contextlib.contextmanager

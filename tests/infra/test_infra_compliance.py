@@ -16,6 +16,7 @@ from cfnlint.api import ManualArgs, lint_file
 ACKNOWLEDGED_DEV = {
     ("Secret/Secret", "AwsSolutions-SMG4"),
     ("Checkpoints/AccessLogs", "AwsSolutions-S1"),
+    ("Api/DispatcherDeadLetters", "AwsSolutions-SQS3"),
     ("Api/Role", "AwsSolutions-IAM5[Resource::*]"),
     ("Api/Role", "AwsSolutions-IAM5[Resource::<CheckpointsBucket6BA0C50D.Arn>/checkpoints/*]"),
     (

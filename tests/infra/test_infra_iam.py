@@ -110,8 +110,12 @@ def test_api_role_can_send_read_its_secret_and_erase_checkpoints_only(dev):
         "secretsmanager:DescribeSecret",
     }
     assert table["logs:PutLogEvents"] == [{"Fn::GetAtt": [dev.logical_id(api.log_group), "Arn"]}]
-    assert table["sqs:SendMessage"][0] == start
-    assert str(table["sqs:SendMessage"][1]).endswith(":wagate-dev-runner-*']]}")
+    sends = table["sqs:SendMessage"]
+    # the start queue, the runners' queues, and the webhook dispatcher's failed runs onto its
+    # dead-letter queue (Lambda's on-failure destination)
+    dead_letters = {"Fn::GetAtt": [dev.logical_id(api.dispatcher_dead_letters), "Arn"]}
+    assert len(sends) == 3 and start in sends and dead_letters in sends
+    assert any(str(target).endswith(":wagate-dev-runner-*']]}") for target in sends)
     assert table["sqs:GetQueueAttributes"] == [start]
     assert table["s3:ListBucketVersions"] == [bucket]
     assert table["s3:DeleteObjectVersion"] == [{"Fn::Join": ["", [bucket, "/checkpoints/*"]]}]

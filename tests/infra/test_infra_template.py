@@ -73,7 +73,8 @@ def test_one_stack_per_stage_named_after_it(dev, prod):
 def test_start_queue_has_a_dead_letter_queue_and_encryption(dev):
     queues = dev.stack.queues
     start, dead = dev.logical_id(queues.start_queue), dev.logical_id(queues.start_dead_letters)
-    assert set(dev.of_type("AWS::SQS::Queue")) == {start, dead}
+    dispatcher_dead = dev.logical_id(dev.stack.api.dispatcher_dead_letters)  # the webhook dispatcher's
+    assert set(dev.of_type("AWS::SQS::Queue")) == {start, dead, dispatcher_dead}
     dev.assertions.has_resource_properties(
         "AWS::SQS::Queue",
         {
@@ -94,7 +95,7 @@ def test_start_queue_has_a_dead_letter_queue_and_encryption(dev):
 
 def test_queues_refuse_plain_http(dev):
     policies = dev.of_type("AWS::SQS::QueuePolicy").values()
-    assert len(policies) == 2
+    assert len(policies) == 3  # the start queue, its dead letters, the dispatcher's dead letters
     for policy in policies:
         (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
         assert statement["Effect"] == "Deny"
@@ -229,6 +230,41 @@ def test_api_gateway_is_regional_throttled_and_traced(dev):
     (settings,) = api["MethodSettings"]
     assert settings["ThrottlingRateLimit"] == 50
     assert settings["ThrottlingBurstLimit"] == 100
+
+
+def test_webhook_dispatcher_runs_every_minute_with_its_dead_letters_and_alarms(dev):
+    """The Chalice app's scheduled function (wagate/webhooks.py): every minute, 50 s of dispatching,
+    a failed run on an encrypted dead-letter queue (not retried: the next run takes over), alarms on
+    that queue, on errors, and on the schedule not running."""
+    dispatcher = dev.resources["WebhookDispatcher"]["Properties"]
+    assert dispatcher["Handler"] == "app.dispatch_webhooks"
+    assert dispatcher["Timeout"] == 75 and dispatcher["ReservedConcurrentExecutions"] == 2
+    assert dispatcher["Role"] == arn_of(dev.logical_id(dev.stack.api.role))
+    assert set(dispatcher["Environment"]["Variables"]) == API_ENV
+    assert dispatcher["LoggingConfig"] == {"LogGroup": ref(dev.logical_id(dev.stack.api.log_group))}
+    (event,) = dispatcher["Events"].values()
+    assert event["Type"] == "Schedule" and event["Properties"]["Schedule"] == "rate(1 minute)"
+
+    queue = dev.stack.api.dispatcher_dead_letters
+    queue_props = dev.resources[dev.logical_id(queue)]["Properties"]
+    assert queue_props["SqsManagedSseEnabled"] is True and queue_props["MessageRetentionPeriod"] == 14 * 86400
+    props = dev.one("AWS::Lambda::EventInvokeConfig")["Properties"]
+    assert props["FunctionName"] == ref("WebhookDispatcher") and props["MaximumRetryAttempts"] == 0
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == arn_of(dev.logical_id(queue))
+    role_policy = json.dumps(dev.of_type("AWS::IAM::Policy"))
+    assert "sqs:SendMessage" in role_policy and dev.logical_id(queue) in role_policy
+
+    alarms = {
+        a["Properties"]["AlarmDescription"]: a["Properties"]
+        for a in dev.of_type("AWS::CloudWatch::Alarm").values()
+    }
+    failed = next(a for d, a in alarms.items() if d.startswith("webhook dispatcher runs failed"))
+    assert failed["MetricName"] == "ApproximateNumberOfMessagesVisible" and failed["Threshold"] == 1
+    errors = next(a for d, a in alarms.items() if d.startswith("webhook dispatcher errors"))
+    assert errors["MetricName"] == "Errors" and errors["DatapointsToAlarm"] == 3
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": ref("WebhookDispatcher")}]
+    silent = next(a for d, a in alarms.items() if d.startswith("the webhook dispatcher has not run"))
+    assert silent["MetricName"] == "Invocations" and silent["TreatMissingData"] == "breaching"
 
 
 def test_api_logs_are_kept_for_the_stage_retention(dev, prod):

@@ -124,6 +124,8 @@ async def serve(page: Page, status: str) -> None:
         elif path == f"/api/sessions/{SESSION_ID}/messages":
             rows = messages(now) if status == "connected" else []
             await route.fulfill(json={"messages": rows, "next_cursor": None})
+        elif path == "/api/webhooks":
+            await route.fulfill(json={"webhooks": []})
         else:
             file = DIST / (path.lstrip("/") or "index.html")
             if not file.is_file():

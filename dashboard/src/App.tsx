@@ -1,7 +1,9 @@
-// The local demo: one signed-in user's chatbot settings, against the local stack's API.
+// The local demo: one signed-in user's chatbot settings and webhook endpoints, against the local
+// stack's API.
 
 import { WagateProvider } from './api/context';
 import { ChatbotSettingsWhatsApp } from './components/ChatbotSettingsWhatsApp';
+import { Webhooks } from './components/Webhooks';
 import type { WagateConfig } from './config';
 
 export function App(props: { config: WagateConfig; fetch?: typeof fetch; pollIntervalMs?: number }) {
@@ -43,6 +45,7 @@ export function App(props: { config: WagateConfig; fetch?: typeof fetch; pollInt
               Chatbot <code>{config.chatbotId}</code> · API <code>{config.apiUrl || window.location.origin}</code>
             </p>
             <ChatbotSettingsWhatsApp chatbotId={config.chatbotId} />
+            <Webhooks />
           </WagateProvider>
         )}
       </main>

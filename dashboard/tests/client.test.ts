@@ -30,6 +30,40 @@ describe('WagateClient', () => {
     expect(api.calls[3].body).toEqual({ session_id: session.id });
   });
 
+  it('calls the webhook routes with their methods, bodies and the deliveries cursor', async () => {
+    const api = new FakeWagateApi();
+    const c = client(api);
+    const made = await c.createWebhook({ url: 'https://crm.example.com/in', events: ['message.received'], description: 'CRM' });
+    expect(made.secret).toBe(api.webhooks.secrets.get(made.id));
+    expect(await c.listWebhooks()).toEqual([expect.objectContaining({ id: made.id, url: 'https://crm.example.com/in' })]);
+    await c.getWebhook(made.id);
+    expect(await c.updateWebhook(made.id, { enabled: false })).toMatchObject({ enabled: false, disabled_reason: 'disabled by its owner' });
+    const rotated = await c.rotateWebhookSecret(made.id);
+    expect(rotated.secret).not.toBe(made.secret);
+    expect(await c.testWebhook(made.id)).toMatchObject({ type: 'ping' });
+    const page = await c.listWebhookDeliveries(made.id, { limit: 10, before: null });
+    expect(page).toMatchObject({ deliveries: [{ event_type: 'ping', status: 'pending' }], next_cursor: null });
+    const retry = await c.retryWebhookDelivery(made.id, page.deliveries[0].id).catch((e: unknown) => e);
+    expect(retry).toMatchObject({ status: 409, code: 'delivery_in_progress' });
+    await c.listWebhookDeliveries(made.id, { before: 'dlv/1' }).catch(() => undefined);
+    await c.deleteWebhook(made.id);
+    expect(api.calls.map((call) => `${call.method} ${call.path}${call.query.size ? `?${call.query}` : ''}`)).toEqual([
+      'POST /api/webhooks',
+      'GET /api/webhooks',
+      `GET /api/webhooks/${made.id}`,
+      `PATCH /api/webhooks/${made.id}`,
+      `POST /api/webhooks/${made.id}/rotate-secret`,
+      `POST /api/webhooks/${made.id}/test`,
+      `GET /api/webhooks/${made.id}/deliveries?limit=10`,
+      `POST /api/webhooks/${made.id}/deliveries/${page.deliveries[0].id}/retry`,
+      `GET /api/webhooks/${made.id}/deliveries?limit=50&before=dlv%2F1`,
+      `DELETE /api/webhooks/${made.id}`,
+    ]);
+    expect(api.calls[0].body).toEqual({ url: 'https://crm.example.com/in', events: ['message.received'], description: 'CRM' });
+    expect(api.calls[3].body).toEqual({ enabled: false });
+    expect(api.webhooks.endpoints.size).toBe(0);
+  });
+
   it('asks for a PNG on the QR route and JSON elsewhere', async () => {
     const fetch = vi.fn(async () => new Response(new Uint8Array([137, 80, 78, 71]), { status: 200, headers: { 'Content-Type': 'image/png' } }));
     const c = new WagateClient({ apiUrl: API_URL, accessToken: TOKEN, fetch });

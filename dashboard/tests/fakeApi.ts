@@ -1,8 +1,11 @@
 // An in-memory stand-in for the wagate API at the network boundary: a `fetch` that answers the
-// contract's routes (DESIGN.md §3) from a table of sessions and messages the test controls. The
-// components under test run unchanged, with the real client, on top of it.
+// contract's routes (DESIGN.md §3) from a table of sessions and messages the test controls (and
+// webhook endpoints: tests/fakeWebhooks.ts). The components under test run unchanged, with the
+// real client, on top of it.
 
 import type { Chatbot, Message, Session, SessionStatus } from '../src/api/types';
+import { error, json, nextId } from './fakeHttp';
+import { FakeWebhooks } from './fakeWebhooks';
 
 export const API_URL = 'http://api.test';
 export const TOKEN = 'test-access-token';
@@ -26,12 +29,6 @@ export interface Call {
 
 type Failure = { method: string; path: RegExp; status: number; code: string; message: string; times: number };
 
-let counter = 0;
-function nextId(prefix: string): string {
-  counter += 1;
-  return `${prefix}-${String(counter).padStart(4, '0')}`;
-}
-
 export class FakeWagateApi {
   token = TOKEN;
   /** When true, every request rejects the way fetch does when the network is down. */
@@ -41,6 +38,8 @@ export class FakeWagateApi {
   /** The user's chatbots (a chatbot becomes theirs with its first session), and their secrets. */
   readonly chatbots = new Map<string, Chatbot>();
   readonly secrets = new Map<string, string>();
+  /** The user's webhook endpoints and their deliveries. */
+  readonly webhooks = new FakeWebhooks();
   readonly calls: Call[] = [];
   private failures: Failure[] = [];
 
@@ -228,16 +227,8 @@ export class FakeWagateApi {
       this.chatbots.set(chatbotId, { ...chatbot, signing_secret_created_at: now.toISOString(), previous_secret_valid_until: previous });
       return json(200, { chatbot_id: chatbotId, signing_secret: secret, rotated_at: now.toISOString(), previous_valid_until: previous });
     }
-    return error(404, 'route_not_found', `${method} ${path}`);
+    return this.webhooks.route(call) ?? error(404, 'route_not_found', `${method} ${path}`);
   }
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-}
-
-function error(status: number, code: string, message: string): Response {
-  return json(status, { error: { code, message } });
 }
 
 function notFound(): Response {

@@ -6,6 +6,17 @@ import { readConfig } from '../src/config';
 import { formatCountdown, formatPairingCode, formatPhoneNumber, normalizePhoneNumber, secondsUntil } from '../src/format';
 import { mergeMessages } from '../src/hooks/useMessageHistory';
 import { MAX_POLL_DELAY_MS, nextPollDelay } from '../src/hooks/usePolling';
+import type { Webhook, WebhookDelivery } from '../src/api/types';
+import {
+  canRetry,
+  checkWebhookForm,
+  describeAttempt,
+  describeDelivery,
+  describeLastAnswer,
+  describeScope,
+  describeWebhookState,
+  mergeDeliveries,
+} from '../src/webhooks';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
@@ -141,5 +152,104 @@ describe('polling helpers', () => {
     const merged = mergeMessages([m('a', 0), m('b', 1000)], [m('b', 1000, 'sent'), m('c', 2000)]);
     expect(merged.map((x: { id: string }) => x.id)).toEqual(['c', 'b', 'a']);
     expect((merged[1] as { status: string }).status).toBe('sent');
+  });
+});
+
+function webhook(patch: Partial<Webhook> = {}): Webhook {
+  return {
+    id: 'w',
+    url: 'https://example.com/in',
+    events: ['message.received'],
+    ordered: true,
+    enabled: true,
+    created_at: '2026-11-25T11:00:00Z',
+    updated_at: '2026-11-25T11:00:00Z',
+    ...patch,
+  };
+}
+
+function delivery(patch: Partial<WebhookDelivery> = {}): WebhookDelivery {
+  return { id: 'd', event_id: 'evt_1', status: 'pending', attempts: 0, created_at: '2026-11-25T11:00:00Z', attempt_log: [], ...patch };
+}
+
+describe('checkWebhookForm: the add form, before the API sees it', () => {
+  it('wants a full http(s) address without credentials, an event, a short description', () => {
+    expect(checkWebhookForm({ url: 'example.com/in', events: [], description: 'x'.repeat(501) })).toEqual({
+      problems: {
+        url: 'Enter the full address of your endpoint, starting with https://',
+        events: 'Choose at least one event.',
+        description: 'At most 500 characters.',
+      },
+    });
+    expect(checkWebhookForm({ url: 'ftp://example.com/in', events: ['session.qr'], description: '' })).toHaveProperty('problems.url');
+    expect(checkWebhookForm({ url: 'https://me:pw@example.com/', events: ['session.qr'], description: '' })).toEqual({
+      problems: { url: expect.stringMatching(/user name and password/) },
+    });
+  });
+
+  it('trims, orders the events as the API does and leaves an empty description out', () => {
+    expect(
+      checkWebhookForm({ url: ' http://127.0.0.1:8000/hook ', events: ['message.failed', 'session.status'], description: '  ' }),
+    ).toEqual({ body: { url: 'http://127.0.0.1:8000/hook', events: ['session.status', 'message.failed'] } });
+    expect(checkWebhookForm({ url: 'https://example.com', events: ['session.qr'], description: ' CRM ' })).toEqual({
+      body: { url: 'https://example.com', events: ['session.qr'], description: 'CRM' },
+    });
+  });
+});
+
+describe('webhook endpoints and deliveries in words', () => {
+  it('an endpoint is enabled, failing or disabled (and why)', () => {
+    expect(describeWebhookState(webhook(), NOW)).toMatchObject({ label: 'Enabled', tone: 'success' });
+    expect(describeWebhookState(webhook({ failing_since: '2026-11-25T10:00:00Z' }), NOW)).toMatchObject({
+      label: 'Failing',
+      tone: 'danger',
+      detail: expect.stringMatching(/^No delivery has succeeded since .*5 days/),
+    });
+    const disabled = describeWebhookState(webhook({ enabled: false, disabled_reason: 'disabled by its owner' }), NOW);
+    expect(disabled).toEqual({
+      label: 'Disabled',
+      tone: 'warning',
+      detail: 'Disabled: disabled by its owner. New events wait until you enable it again.',
+    });
+    expect(describeScope(webhook())).toBe('All your WhatsApp sessions');
+    expect(describeScope(webhook({ chatbot_id: 'c1' }))).toBe('Only chatbot c1');
+    expect(describeScope(webhook({ session_id: 's1' }))).toBe('Only session s1');
+  });
+
+  it('a delivery: pending, retrying (and when), delivering, delivered, failed; Retry only once finished', () => {
+    expect(describeDelivery(delivery(), NOW).label).toBe('Pending');
+    const retrying = describeDelivery(delivery({ attempts: 2, next_attempt_at: '2026-11-25T12:05:00Z' }), NOW);
+    expect(retrying).toMatchObject({ label: 'Retrying', tone: 'warning', detail: expect.stringMatching(/^Next attempt /) });
+    // Waiting behind an earlier event of its session, or for its endpoint to be enabled: no time.
+    expect(describeDelivery(delivery({ attempts: 2, next_attempt_at: null }), NOW).detail).toBe(
+      'Waiting for an earlier event of its session, or for the endpoint to be enabled.',
+    );
+    expect(describeDelivery(delivery({ status: 'delivering', attempts: 1 }), NOW).label).toBe('Delivering…');
+    expect(describeDelivery(delivery({ status: 'delivered', attempts: 1 }), NOW).tone).toBe('success');
+    expect(describeDelivery(delivery({ status: 'failed', attempts: 1 }), NOW).detail).toBe('Gave up after 1 attempt. Retry sends it again.');
+    expect(['pending', 'delivering', 'delivered', 'failed'].map((status) => canRetry(delivery({ status: status as WebhookDelivery['status'] })))).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
+  });
+
+  it('answers and attempts', () => {
+    expect(describeLastAnswer(delivery())).toBe('');
+    expect(describeLastAnswer(delivery({ last_status_code: 502, last_error: 'bad gateway' }))).toBe('HTTP 502 · bad gateway');
+    expect(describeAttempt({ attempt: 1, at: '2026-11-25T11:00:00Z', status_code: 200, latency_ms: 41 })).toBe('HTTP 200 in 41 ms');
+    expect(describeAttempt({ attempt: 2, at: '2026-11-25T11:00:00Z', status_code: null, latency_ms: 10_000, error: 'timed out' })).toBe(
+      'No answer after 10000 ms · timed out',
+    );
+  });
+
+  it('merges pages newest first, each delivery once, the newer copy winning', () => {
+    const a = delivery({ id: 'a', created_at: '2026-11-25T11:00:00Z' });
+    const b = delivery({ id: 'b', created_at: '2026-11-25T11:00:01Z' });
+    const c = delivery({ id: 'c', created_at: '2026-11-25T11:00:01Z' });
+    const merged = mergeDeliveries([a, b], [{ ...a, status: 'delivered' }, c]);
+    expect(merged.map((d) => d.id)).toEqual(['c', 'b', 'a']);
+    expect(merged[2].status).toBe('delivered');
   });
 });

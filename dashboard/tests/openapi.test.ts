@@ -74,4 +74,30 @@ describe('the API client matches the OpenAPI document the API serves', () => {
     noPng.paths['/api/sessions/{id}/qr'].get.responses['200'].content = { 'application/json': { schema: {} } };
     expect(checkClientAgainstOpenApi(noPng)).toContain('GET /api/sessions/{id}/qr (getQr): no image/png response');
   });
+
+  it('notices webhook drift too: a new event type, a delivery status, a retry route, an attempt field', () => {
+    const newEvent = clone(doc);
+    newEvent.components.schemas.CreateWebhookRequest.properties.events.items.enum.push('message.edited');
+    expect(checkClientAgainstOpenApi(newEvent).join('\n')).toMatch(/^CreateWebhookRequest.events: /m);
+
+    const newStatus = clone(doc);
+    newStatus.components.schemas.WebhookDelivery.properties.status.enum.push('abandoned');
+    expect(checkClientAgainstOpenApi(newStatus).join('\n')).toMatch(/^WebhookDelivery.status: /m);
+
+    const noRetry = clone(doc);
+    delete noRetry.paths['/api/webhooks/{id}/deliveries/{delivery_id}/retry'];
+    expect(checkClientAgainstOpenApi(noRetry)).toContain(
+      'POST /api/webhooks/{id}/deliveries/{delivery_id}/retry (retryWebhookDelivery): no such operation',
+    );
+
+    const noLatency = clone(doc);
+    delete noLatency.components.schemas.WebhookDelivery.properties.attempt_log.items.properties.latency_ms;
+    expect(checkClientAgainstOpenApi(noLatency)).toContain('schema WebhookDelivery: attempt_log[].latency_ms is not documented');
+
+    const optionalEnabled = clone(doc);
+    optionalEnabled.components.schemas.Webhook.required = optionalEnabled.components.schemas.Webhook.required.filter(
+      (field: string) => field !== 'enabled',
+    );
+    expect(checkClientAgainstOpenApi(optionalEnabled)).toContain('schema Webhook: the client relies on enabled, which is not required');
+  });
 });

@@ -3,8 +3,16 @@
 // status value the client uses must be there, and every field the client relies on must be
 // required. Returns the problems found, one sentence each (none when the two agree).
 
-import { ENDPOINTS, SCHEMA_FIELDS, type Endpoint, type FieldShape, type SchemaName } from '../src/api/endpoints';
-import { MESSAGE_STATUSES, SESSION_STATUSES } from '../src/api/types';
+import {
+  ATTEMPT_FIELDS,
+  ATTEMPT_REQUIRED,
+  ENDPOINTS,
+  SCHEMA_FIELDS,
+  type Endpoint,
+  type FieldShape,
+  type SchemaName,
+} from '../src/api/endpoints';
+import { DELIVERY_STATUSES, MESSAGE_STATUSES, SESSION_STATUSES, WEBHOOK_EVENT_TYPES } from '../src/api/types';
 
 type Json = Record<string, unknown>;
 
@@ -142,6 +150,23 @@ export function checkClientAgainstOpenApi(doc: unknown, endpoints: Record<string
   sameSet('Session.status', obj(obj(obj(schemas.Session).properties).status).enum, SESSION_STATUSES);
   sameSet('Message.status', obj(obj(obj(schemas.Message).properties).status).enum, MESSAGE_STATUSES);
   sameSet('Message.direction', obj(obj(obj(schemas.Message).properties).direction).enum, ['inbound', 'outbound']);
+  const property = (schema: string, field: string) => obj(obj(obj(schemas[schema]).properties)[field]);
+  sameSet('WebhookDelivery.status', property('WebhookDelivery', 'status').enum, DELIVERY_STATUSES);
+  sameSet('WebhookTest.type', property('WebhookTest', 'type').enum, ['ping']);
+  for (const request of ['CreateWebhookRequest', 'UpdateWebhookRequest']) {
+    sameSet(`${request}.events`, obj(property(request, 'events').items).enum, WEBHOOK_EVENT_TYPES);
+  }
+
+  // A delivery's attempt log: its entries' fields.
+  const attempt = resolve(property('WebhookDelivery', 'attempt_log').items);
+  for (const field of ATTEMPT_FIELDS) {
+    if (!(field in obj(attempt.properties))) problems.push(`schema WebhookDelivery: attempt_log[].${field} is not documented`);
+  }
+  for (const field of ATTEMPT_REQUIRED) {
+    if (!((attempt.required as string[]) ?? []).includes(field)) {
+      problems.push(`schema WebhookDelivery: the client relies on attempt_log[].${field}, which is not required`);
+    }
+  }
 
   // Errors and authentication.
   const errorDetail = obj(obj(obj(schemas.Error).properties).error);

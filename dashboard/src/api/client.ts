@@ -18,6 +18,14 @@ import type {
   Session,
   SessionList,
   SendMessageResult,
+  CreateWebhookBody,
+  UpdateWebhookBody,
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookList,
+  WebhookTest,
+  WebhookWithSecret,
 } from './types';
 
 export class ApiError extends Error {
@@ -142,6 +150,56 @@ export class WagateClient {
   /** A new signing secret for the chatbot's own endpoint, returned this once. */
   rotateChatbotSecret(chatbotId: string, options?: RequestOptions): Promise<RotatedSecret> {
     return this.json<RotatedSecret>('rotateSecret', { chatbot_id: chatbotId }, options);
+  }
+
+  /** The user's webhook endpoints, oldest first (never their secrets). */
+  async listWebhooks(options?: RequestOptions): Promise<Webhook[]> {
+    const list = await this.json<WebhookList>('listWebhooks', {}, options);
+    return list.webhooks;
+  }
+
+  /** A new endpoint, with its signing secret: returned this once. */
+  createWebhook(body: CreateWebhookBody, options?: RequestOptions): Promise<WebhookWithSecret> {
+    return this.json<WebhookWithSecret>('createWebhook', {}, { ...options, body });
+  }
+
+  getWebhook(id: string, options?: RequestOptions): Promise<Webhook> {
+    return this.json<Webhook>('getWebhook', { id }, options);
+  }
+
+  /** Change an endpoint's URL, events, description or order, or enable/disable it. */
+  updateWebhook(id: string, body: UpdateWebhookBody, options?: RequestOptions): Promise<Webhook> {
+    return this.json<Webhook>('updateWebhook', { id }, { ...options, body });
+  }
+
+  async deleteWebhook(id: string, options?: RequestOptions): Promise<void> {
+    await this.request('deleteWebhook', { id }, options);
+  }
+
+  /** A new signing secret, returned this once; the previous one keeps signing for a while. */
+  rotateWebhookSecret(id: string, options?: RequestOptions): Promise<WebhookWithSecret> {
+    return this.json<WebhookWithSecret>('rotateWebhookSecret', { id }, options);
+  }
+
+  /** Queue a `ping` event to this endpoint (it shows up in its deliveries). */
+  testWebhook(id: string, options?: RequestOptions): Promise<WebhookTest> {
+    return this.json<WebhookTest>('testWebhook', { id }, options);
+  }
+
+  /** An endpoint's deliveries, newest first, each with its latest attempts. */
+  listWebhookDeliveries(
+    id: string,
+    page: { limit?: number; before?: string | null } = {},
+    options?: RequestOptions,
+  ): Promise<WebhookDeliveryPage> {
+    const query: Record<string, string> = { limit: String(page.limit ?? 50) };
+    if (page.before) query.before = page.before;
+    return this.json<WebhookDeliveryPage>('listWebhookDeliveries', { id }, { ...options, query });
+  }
+
+  /** Deliver again now (409 `delivery_in_progress` while it is still being attempted). */
+  retryWebhookDelivery(id: string, deliveryId: string, options?: RequestOptions): Promise<WebhookDelivery> {
+    return this.json<WebhookDelivery>('retryWebhookDelivery', { id, delivery_id: deliveryId }, options);
   }
 
   /** The URL of an endpoint, with its path parameters filled in. */

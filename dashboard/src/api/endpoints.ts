@@ -2,10 +2,17 @@
 // requests from this table, and `tests/openapi.test.ts` checks it against the API's OpenAPI
 // document, so the two cannot drift apart silently.
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** A named schema of the API's OpenAPI document (`#/components/schemas/...`). */
-export type SchemaName = 'Session' | 'Message' | 'Chatbot' | 'RotatedSecret';
+export type SchemaName =
+  | 'Session'
+  | 'Message'
+  | 'Chatbot'
+  | 'RotatedSecret'
+  | 'Webhook'
+  | 'WebhookTest'
+  | 'WebhookDelivery';
 
 /** A field of a JSON response: a schema, a list of one, or a nullable string. */
 export type FieldShape = { schema: SchemaName } | { list: SchemaName } | 'string|null';
@@ -81,6 +88,45 @@ export const CHATBOT_FIELDS = ['chatbot_id', 'created_at', 'signing_secret_creat
 /** Fields of a rotation's answer (all always there). */
 export const ROTATED_SECRET_FIELDS = ['chatbot_id', 'signing_secret', 'rotated_at', 'previous_valid_until'] as const;
 
+/** Webhook fields the dashboard relies on always being there (non-optional in `Webhook`). */
+export const WEBHOOK_REQUIRED = ['id', 'url', 'events', 'ordered', 'enabled', 'created_at', 'updated_at'] as const;
+
+/** Fields of a webhook endpoint the dashboard reads (`secret` only in a create's or rotation's answer). */
+export const WEBHOOK_FIELDS = [
+  ...WEBHOOK_REQUIRED,
+  'description',
+  'session_id',
+  'chatbot_id',
+  'disabled_reason',
+  'disabled_at',
+  'failing_since',
+  'secret_created_at',
+  'previous_secret_valid_until',
+  'secret',
+] as const;
+
+/** Fields of a test event's answer (all always there). */
+export const WEBHOOK_TEST_FIELDS = ['event_id', 'type'] as const;
+
+/** Delivery fields the dashboard relies on always being there (non-optional in `WebhookDelivery`). */
+export const DELIVERY_REQUIRED = ['id', 'event_id', 'status', 'attempts', 'created_at', 'attempt_log'] as const;
+
+/** Fields of a delivery the dashboard reads. */
+export const DELIVERY_FIELDS = [
+  ...DELIVERY_REQUIRED,
+  'event_type',
+  'event_created_at',
+  'next_attempt_at',
+  'last_status_code',
+  'last_error',
+  'delivered_at',
+  'failed_at',
+] as const;
+
+/** Fields of one entry of a delivery's `attempt_log` the dashboard reads, and those always there. */
+export const ATTEMPT_REQUIRED = ['attempt', 'at'] as const;
+export const ATTEMPT_FIELDS = [...ATTEMPT_REQUIRED, 'status_code', 'latency_ms', 'error'] as const;
+
 export const ENDPOINTS = {
   createSession: {
     method: 'POST',
@@ -132,6 +178,48 @@ export const ENDPOINTS = {
     status: 200,
     returns: { schema: 'RotatedSecret' },
   },
+  listWebhooks: {
+    method: 'GET',
+    path: '/api/webhooks',
+    status: 200,
+    returns: { fields: { webhooks: { list: 'Webhook' } } },
+  },
+  createWebhook: {
+    method: 'POST',
+    path: '/api/webhooks',
+    status: 201,
+    body: { required: ['url', 'events'], optional: ['description', 'session_id', 'chatbot_id', 'ordered'] },
+    returns: { schema: 'Webhook' },
+  },
+  getWebhook: { method: 'GET', path: '/api/webhooks/{id}', status: 200, returns: { schema: 'Webhook' } },
+  updateWebhook: {
+    method: 'PATCH',
+    path: '/api/webhooks/{id}',
+    status: 200,
+    body: { required: [], optional: ['url', 'events', 'description', 'ordered', 'enabled'] },
+    returns: { schema: 'Webhook' },
+  },
+  deleteWebhook: { method: 'DELETE', path: '/api/webhooks/{id}', status: 204, returns: { empty: true } },
+  rotateWebhookSecret: {
+    method: 'POST',
+    path: '/api/webhooks/{id}/rotate-secret',
+    status: 200,
+    returns: { schema: 'Webhook' },
+  },
+  testWebhook: { method: 'POST', path: '/api/webhooks/{id}/test', status: 202, returns: { schema: 'WebhookTest' } },
+  listWebhookDeliveries: {
+    method: 'GET',
+    path: '/api/webhooks/{id}/deliveries',
+    status: 200,
+    query: ['limit', 'before'],
+    returns: { fields: { deliveries: { list: 'WebhookDelivery' }, next_cursor: 'string|null' } },
+  },
+  retryWebhookDelivery: {
+    method: 'POST',
+    path: '/api/webhooks/{id}/deliveries/{delivery_id}/retry',
+    status: 202,
+    returns: { schema: 'WebhookDelivery' },
+  },
 } as const satisfies Record<string, Endpoint>;
 
 /** For each schema, the fields the dashboard reads and those it relies on always being there. */
@@ -140,6 +228,9 @@ export const SCHEMA_FIELDS: Record<SchemaName, { reads: readonly string[]; requi
   Message: { reads: MESSAGE_FIELDS, required: MESSAGE_REQUIRED },
   Chatbot: { reads: CHATBOT_FIELDS, required: CHATBOT_FIELDS },
   RotatedSecret: { reads: ROTATED_SECRET_FIELDS, required: ROTATED_SECRET_FIELDS },
+  Webhook: { reads: WEBHOOK_FIELDS, required: WEBHOOK_REQUIRED },
+  WebhookTest: { reads: WEBHOOK_TEST_FIELDS, required: WEBHOOK_TEST_FIELDS },
+  WebhookDelivery: { reads: DELIVERY_FIELDS, required: DELIVERY_REQUIRED },
 };
 
 export type EndpointName = keyof typeof ENDPOINTS;

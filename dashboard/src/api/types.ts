@@ -121,6 +121,120 @@ export interface SendMessageResult {
   message: Message;
 }
 
+// Webhooks: the user's own endpoints, each receiving the events it subscribes to, signed.
+
+/** What an endpoint can subscribe to (`ping`, the test event, goes to any endpoint). */
+export const WEBHOOK_EVENT_TYPES = [
+  'session.status',
+  'session.qr', // a QR code is ready, and until when; never the code itself
+  'message.received',
+  'message.replied',
+  'message.sent',
+  'message.ack',
+  'message.failed',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+// pending (due now or at next_attempt_at) → delivering → delivered | pending again | failed.
+export const DELIVERY_STATUSES = ['pending', 'delivering', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface Webhook {
+  // Always present (required in the OpenAPI schema).
+  id: string;
+  url: string;
+  events: string[];
+  /** One session's events arrive in the order they happened. */
+  ordered: boolean;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+  // Present when known; null otherwise.
+  description?: string | null;
+  /** Only this session's events (null: all of the user's). */
+  session_id?: string | null;
+  /** Only this chatbot's events. */
+  chatbot_id?: string | null;
+  /** Why it stopped ("disabled by its owner", or no success for 5 days). */
+  disabled_reason?: string | null;
+  disabled_at?: string | null;
+  /** No delivery has succeeded since (it is disabled after 5 days of this). */
+  failing_since?: string | null;
+  secret_created_at?: string | null;
+  /** While a rotation's overlap lasts, deliveries carry two signatures. */
+  previous_secret_valid_until?: string | null;
+  /** Only in the answers to a create and a rotation. */
+  secret?: string;
+}
+
+/** A create's or a rotation's answer: the endpoint with its `whsec_…` secret, shown this once. */
+export type WebhookWithSecret = Webhook & { secret: string };
+
+export interface WebhookList {
+  webhooks: Webhook[];
+}
+
+export interface CreateWebhookBody {
+  url: string;
+  events: WebhookEventType[];
+  description?: string;
+  /** Only this session's events (not with chatbot_id). */
+  session_id?: string;
+  /** Only this chatbot's events (not with session_id). */
+  chatbot_id?: string;
+  ordered?: boolean;
+}
+
+export interface UpdateWebhookBody {
+  url?: string;
+  events?: WebhookEventType[];
+  description?: string | null;
+  ordered?: boolean;
+  /** false stops deliveries (they wait); true resumes them. */
+  enabled?: boolean;
+}
+
+/** The test event queued by POST /api/webhooks/{id}/test. */
+export interface WebhookTest {
+  event_id: string;
+  type: 'ping';
+}
+
+/** One attempt to deliver: what the endpoint answered, or why there was no answer. */
+export interface WebhookAttempt {
+  attempt: number;
+  at: string;
+  status_code?: number | null;
+  latency_ms?: number | null;
+  error?: string | null;
+}
+
+export interface WebhookDelivery {
+  // Always present (required in the OpenAPI schema).
+  id: string;
+  /** `webhook-id`: the same on every attempt. */
+  event_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  created_at: string;
+  /** The latest attempts, oldest first. */
+  attempt_log: WebhookAttempt[];
+  // Present when known.
+  event_type?: string | null;
+  event_created_at?: string | null;
+  /** When pending: the next attempt. */
+  next_attempt_at?: string | null;
+  last_status_code?: number | null;
+  last_error?: string | null;
+  delivered_at?: string | null;
+  failed_at?: string | null;
+}
+
+export interface WebhookDeliveryPage {
+  deliveries: WebhookDelivery[];
+  next_cursor: string | null;
+}
+
 export interface ErrorBody {
   error: { code: string; message: string };
 }

@@ -9,6 +9,7 @@ import { useWagate } from '../api/context';
 import type { Chatbot, RotatedSecret } from '../api/types';
 import { formatTimestamp } from '../format';
 import { ErrorNotice } from './Notices';
+import { SecretShownOnce } from './SecretShownOnce';
 
 export function ChatbotSigningSecret(props: { chatbotId: string; refreshKey?: string | null }) {
   const { client } = useWagate();
@@ -16,9 +17,7 @@ export function ChatbotSigningSecret(props: { chatbotId: string; refreshKey?: st
   const [made, setMade] = useState<RotatedSecret | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
-  const [copied, setCopied] = useState(false);
   const headingId = useId();
-  const secretId = useId();
 
   useEffect(() => {
     const controller = new AbortController();
@@ -37,7 +36,6 @@ export function ChatbotSigningSecret(props: { chatbotId: string; refreshKey?: st
   const rotate = async () => {
     setBusy(true);
     setError(null);
-    setCopied(false);
     try {
       const rotated = await client.rotateChatbotSecret(props.chatbotId);
       setMade(rotated);
@@ -50,15 +48,6 @@ export function ChatbotSigningSecret(props: { chatbotId: string; refreshKey?: st
       setError(cause instanceof Error ? cause : new Error(String(cause)));
     } finally {
       setBusy(false);
-    }
-  };
-  const copy = async () => {
-    if (!made) return;
-    try {
-      await navigator.clipboard.writeText(made.signing_secret);
-      setCopied(true);
-    } catch {
-      setCopied(false); // no clipboard (an insecure page, a denied permission): select and copy by hand
     }
   };
   const has = chatbot.signing_secret_created_at !== null;
@@ -81,21 +70,12 @@ export function ChatbotSigningSecret(props: { chatbotId: string; refreshKey?: st
           : ''}
       </p>
       {made ? (
-        <div className="wg-notice wg-notice--success" role="status">
-          <label className="wg-notice__title" htmlFor={secretId}>
-            New signing secret: shown this once
-          </label>
-          <input id={secretId} className="wg-secret" readOnly value={made.signing_secret} onFocus={(e) => e.target.select()} />
-          <p className="wg-notice__next">
-            Store it where your chatbot verifies calls.
-            {made.previous_valid_until
-              ? ` Calls carry both signatures until ${formatTimestamp(made.previous_valid_until)}.`
-              : ''}
-          </p>
-          <button type="button" className="wg-link-button" onClick={() => void copy()}>
-            {copied ? 'Copied' : 'Copy'}
-          </button>
-        </div>
+        <SecretShownOnce label="New signing secret: shown this once" secret={made.signing_secret}>
+          Store it where your chatbot verifies calls.
+          {made.previous_valid_until
+            ? ` Calls carry both signatures until ${formatTimestamp(made.previous_valid_until)}.`
+            : ''}
+        </SecretShownOnce>
       ) : null}
       {error ? <ErrorNotice error={error} apiUrl={client.apiUrl} onDismiss={() => setError(null)} /> : null}
       <div className="wg-actions">

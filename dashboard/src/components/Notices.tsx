@@ -48,13 +48,16 @@ export function ErrorNotice(props: {
   error: Error;
   apiUrl: string;
   action?: ConnectionAction;
+  /** What failed, in words ("send a test event"), when it is not a connection action. */
+  failedTo?: string;
   onDismiss?: () => void;
 }) {
   const { title, next } = explainError(props.error, props.apiUrl);
+  const failedTo = props.action ? ACTION_NAMES[props.action] : props.failedTo;
   return (
     <div className="wg-notice wg-notice--danger" role="alert">
       <p className="wg-notice__title">
-        {props.action ? `Couldn't ${ACTION_NAMES[props.action]}: ` : ''}
+        {failedTo ? `Couldn't ${failedTo}: ` : ''}
         {title}
       </p>
       <p className="wg-notice__next">{next}</p>

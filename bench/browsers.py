@@ -176,7 +176,7 @@ def _restore(env: BenchEnv, runner, ids: list[str], settings: dict) -> dict:
     other = env.start_runner(**settings)
     other_id = env.runner_id(other)
     time.sleep(5)  # the second runner is up and idle (its warm page loaded)
-    cpu_before = _cpu_s([other.pid, *descendants(other.pid)])
+    cpu_before = _cpu_s(descendants(other.pid))
     stopped_wall, stopped = time.time(), time.perf_counter()
     env.stop_runner(runner)
     stop_s = time.perf_counter() - stopped
@@ -208,7 +208,7 @@ def _restore(env: BenchEnv, runner, ids: list[str], settings: dict) -> dict:
         "graceful_stop_s": round(stop_s, 2),
         "stop_to_all_connected_s": round(max(back.values()), 2) if len(back) == len(ids) else "timed out",
         "connected_after_s": summary(list(back.values()), digits=2),
-        "second_runner_cpu_s": round(_cpu_s([other.pid, *descendants(other.pid)]) - cpu_before, 2),
+        "second_runner_cpu_s": round(_cpu_s(descendants(other.pid)) - cpu_before, 2),
     }
 
 

@@ -28,7 +28,7 @@ from playwright.async_api import async_playwright
 from bench.harness import BenchEnv, log, new_result, print_table
 from bench.latency import RUNNER_PARTS, Load
 from bench.procmem import descendants, settled_memory, tree_memory
-from bench.profiling import cpu_by_part, cpu_delta
+from bench.profiling import cpu_by_part, cpu_delta, cpu_seconds
 from bench.sessions import Dashboard, Phones, link_sessions, statuses
 from bench.stats import ms, summary
 from wagate.browser import CHROMIUM_FLAGS, HEADLESS_SHELL
@@ -115,24 +115,13 @@ def _browser_pids(path: Path) -> list[int]:
     return found
 
 
-def _cpu_s(pids: list[int]) -> float:
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 async def contexts(path: Path, url: str, count: int) -> dict:
     """`count` contexts, each with WhatsApp Web's page loaded, straight through Playwright."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(path), args=list(CHROMIUM_FLAGS))
         await asyncio.sleep(2)
         empty = tree_memory(_browser_pids(path))
-        cpu_before, walls = _cpu_s(_browser_pids(path)), []
+        cpu_before, walls = cpu_seconds(_browser_pids(path)), []
         for _ in range(count):
             started = time.perf_counter()
             context = await browser.new_context()
@@ -140,7 +129,7 @@ async def contexts(path: Path, url: str, count: int) -> dict:
             await page.goto(url, wait_until="load")
             walls.append(time.perf_counter() - started)
         await asyncio.sleep(2)
-        cpu = _cpu_s(_browser_pids(path)) - cpu_before  # (no browser process ends meanwhile)
+        cpu = cpu_seconds(_browser_pids(path)) - cpu_before  # (no browser process ends meanwhile)
         loaded = tree_memory(_browser_pids(path))
         await browser.close()
     return {
@@ -176,7 +165,7 @@ def _restore(env: BenchEnv, runner, ids: list[str], settings: dict) -> dict:
     other = env.start_runner(**settings)
     other_id = env.runner_id(other)
     time.sleep(5)  # the second runner is up and idle (its warm page loaded)
-    cpu_before = _cpu_s(descendants(other.pid))
+    cpu_before = cpu_seconds(descendants(other.pid))
     stopped_wall, stopped = time.time(), time.perf_counter()
     env.stop_runner(runner)
     stop_s = time.perf_counter() - stopped
@@ -208,7 +197,7 @@ def _restore(env: BenchEnv, runner, ids: list[str], settings: dict) -> dict:
         "graceful_stop_s": round(stop_s, 2),
         "stop_to_all_connected_s": round(max(back.values()), 2) if len(back) == len(ids) else "timed out",
         "connected_after_s": summary(list(back.values()), digits=2),
-        "second_runner_cpu_s": round(_cpu_s(descendants(other.pid)) - cpu_before, 2),
+        "second_runner_cpu_s": round(cpu_seconds(descendants(other.pid)) - cpu_before, 2),
     }
 
 

@@ -55,6 +55,11 @@ def _cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds used so far by these processes together (each counted once)."""
+    return sum(_cpu_ticks(pid) for pid in set(pids)) / CLOCK_TICKS
+
+
 def cpu_by_part(root_pids: list[int]) -> dict[str, float]:
     """CPU seconds used so far by each part (every process below `root_pids`, grouped by name)."""
     tree = children_map()

@@ -17,20 +17,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import threading
 import time
 import uuid
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import httpx
 from standardwebhooks import Webhook
 
 from bench.harness import BenchEnv, log, new_result, print_table
 from bench.procmem import descendants
-from bench.profiling import cpu_by_part, cpu_delta
+from bench.profiling import cpu_by_part, cpu_delta, cpu_seconds
 from bench.stats import ms, summary
 from devstack.stack import free_port
 from wagate.signing import new_signing_secret, signature_headers
@@ -102,17 +100,6 @@ class Receiver:
             self.created.clear()
 
 
-def _cpu_s(pids: list[int]) -> float:
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def _sessions(env: BenchEnv, user_id: str, count: int) -> list[str]:
     """Session rows to hang the messages on (no runner: the rows are what the events come from)."""
     rows = env.stack.sql(
@@ -132,7 +119,7 @@ def _outbox_phase(
     count = int(rate * seconds)
     dispatcher = env.stack.part_pid("webhooks")
     roots = [env.stack.proc.pid]
-    before, dispatcher_before = cpu_by_part(roots), _cpu_s(descendants(dispatcher))
+    before, dispatcher_before = cpu_by_part(roots), cpu_seconds(descendants(dispatcher))
     started = time.monotonic()
     with psycopg.connect(env.stack.env["DATABASE_URL"], autocommit=True) as conn:
         for index in range(count):
@@ -150,7 +137,7 @@ def _outbox_phase(
     while len(receiver.arrived) < count and time.monotonic() < deadline:
         time.sleep(0.2)
     cpu = cpu_delta(before, cpu_by_part(roots))
-    dispatcher_cpu = _cpu_s(descendants(dispatcher)) - dispatcher_before
+    dispatcher_cpu = cpu_seconds(descendants(dispatcher)) - dispatcher_before
     return {
         "events": count,
         "delivered": len(receiver.arrived),

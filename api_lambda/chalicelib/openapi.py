@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import openapi_webhooks
+from chalicelib.openapi_parts import TIME, UUID, body, errors, json_content, nullable, page_parameters, ref
 from wagate.failures import MESSAGE_CODES, SESSION_CODES
 from wagate.phone import E164_DIGITS_PATTERN
 from wagate.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from wagate.status import MAX_TEXT_LENGTH, Direction, MessageStatus, SessionStatus
-from wagate.validation import MAX_URL_LENGTH, UUID_PATTERN
+from wagate.validation import MAX_URL_LENGTH
 
 ERROR_CODES = {
     400: "invalid_json, invalid_body, missing_field, unknown_field, invalid_field, text_too_long, "
@@ -32,31 +33,13 @@ ERROR_CODES = {
 }
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/Error{status}"} for status in sorted(statuses)}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, "nullable": True}
-
-
-_UUID = {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
 _PHONE = {"type": "string", "pattern": E164_DIGITS_PATTERN, "example": "15551234567"}
-_TIME = {"type": "string", "format": "date-time"}
 _SESSION_PATH_ID = {
     "name": "id",
     "in": "path",
     "required": True,
     "description": "The session's `id` (a UUID).",
-    "schema": _UUID,
+    "schema": UUID,
 }
 _AUTHENTICATED = [{"bearerAuth": []}]
 _PUBLIC: list[dict[str, Any]] = []
@@ -73,24 +56,24 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["id", "session_id", "chatbot_id", "status", "created_at", "updated_at"],
         "properties": {
-            "id": _UUID,
+            "id": UUID,
             "session_id": {"type": "string", "description": "Unique text id (names logs and contexts)."},
-            "chatbot_id": _UUID,
+            "chatbot_id": UUID,
             "status": {"type": "string", "enum": [status.value for status in SessionStatus]},
-            "phone_number": _nullable({"type": "string"}),
-            "push_name": _nullable({"type": "string"}),
-            "qr_code": _nullable(
+            "phone_number": nullable({"type": "string"}),
+            "push_name": nullable({"type": "string"}),
+            "qr_code": nullable(
                 {"type": "string", "description": "Base64 PNG; only while `qr_expires_at` is in the future."}
             ),
-            "qr_expires_at": _nullable(_TIME),
-            "pairing_code": _nullable({"type": "string"}),
-            "connected_at": _nullable(_TIME),
-            "last_error": _nullable({"type": "string", "description": "Plain words for the owner."}),
-            "last_error_code": _nullable(
+            "qr_expires_at": nullable(TIME),
+            "pairing_code": nullable({"type": "string"}),
+            "connected_at": nullable(TIME),
+            "last_error": nullable({"type": "string", "description": "Plain words for the owner."}),
+            "last_error_code": nullable(
                 {"type": "string", "description": "Stable: " + ", ".join(SESSION_CODES) + "."}
             ),
-            "created_at": _TIME,
-            "updated_at": _TIME,
+            "created_at": TIME,
+            "updated_at": TIME,
             "bot_signing_secret": {
                 "type": "string",
                 "description": "Only in the answer to a create with `bot_endpoint` that made the "
@@ -103,11 +86,11 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["chatbot_id", "created_at", "signing_secret_created_at", "previous_secret_valid_until"],
         "properties": {
-            "chatbot_id": _UUID,
-            "created_at": _TIME,
-            "signing_secret_created_at": _nullable(_TIME),
-            "previous_secret_valid_until": _nullable(
-                {**_TIME, "description": "While a rotation's overlap lasts, calls carry both signatures."}
+            "chatbot_id": UUID,
+            "created_at": TIME,
+            "signing_secret_created_at": nullable(TIME),
+            "previous_secret_valid_until": nullable(
+                {**TIME, "description": "While a rotation's overlap lasts, calls carry both signatures."}
             ),
         },
     },
@@ -115,18 +98,18 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["chatbot_id", "signing_secret", "rotated_at", "previous_valid_until"],
         "properties": {
-            "chatbot_id": _UUID,
+            "chatbot_id": UUID,
             "signing_secret": {"type": "string", "description": "`whsec_…`, shown this once."},
-            "rotated_at": _TIME,
-            "previous_valid_until": _nullable(_TIME),
+            "rotated_at": TIME,
+            "previous_valid_until": nullable(TIME),
         },
     },
     "Message": {
         "type": "object",
         "required": ["id", "session_id", "message_id", "direction", "status", "timestamp"],
         "properties": {
-            "id": _UUID,
-            "session_id": _nullable(_UUID),
+            "id": UUID,
+            "session_id": nullable(UUID),
             "message_id": {
                 "type": "string",
                 "description": "WhatsApp's id; `pending:<uuid>` until an outbound message is sent.",
@@ -136,32 +119,32 @@ SCHEMAS: dict[str, Any] = {
             "to_number": {"type": "string"},
             "content": {"type": "string"},
             "status": {"type": "string", "enum": [s.value for s in MessageStatus]},
-            "ack": _nullable({"type": "integer"}),
-            "timestamp": _TIME,
-            "reply_to": _nullable(_UUID),
-            "error": _nullable({"type": "string", "description": "Plain words for the owner."}),
-            "error_code": _nullable(
+            "ack": nullable({"type": "integer"}),
+            "timestamp": TIME,
+            "reply_to": nullable(UUID),
+            "error": nullable({"type": "string", "description": "Plain words for the owner."}),
+            "error_code": nullable(
                 {"type": "string", "description": "Stable: " + ", ".join(MESSAGE_CODES) + "."}
             ),
-            "chat_id": _nullable(
+            "chat_id": nullable(
                 {
                     "type": "string",
                     "description": "The chat as WhatsApp names it: `<lid>@lid` (a customer addressed by "
                     "LID) or `<phone>@c.us`. Replies go into it.",
                 }
             ),
-            "customer_lid": _nullable(
+            "customer_lid": nullable(
                 {"type": "string", "description": "The customer's LID, when there is one."}
             ),
-            "customer_phone": _nullable(
+            "customer_phone": nullable(
                 {
                     "type": "string",
                     "description": "The customer's phone number (E.164 digits) when WhatsApp Web knows it; a "
                     "customer writing by LID may hide it (then `from_number` is the LID chat).",
                 }
             ),
-            "edited_at": _nullable({**_TIME, "description": "When the customer last edited it."}),
-            "revoked_at": _nullable({**_TIME, "description": "When the customer deleted it for everyone."}),
+            "edited_at": nullable({**TIME, "description": "When the customer last edited it."}),
+            "revoked_at": nullable({**TIME, "description": "When the customer deleted it for everyone."}),
         },
     },
     "CreateSessionRequest": {
@@ -169,7 +152,7 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "required": ["chatbot_id"],
         "properties": {
-            "chatbot_id": _UUID,
+            "chatbot_id": UUID,
             "phone_number": {
                 **_PHONE,
                 "description": "Log in with a pairing code for this number instead of a QR code.",
@@ -189,14 +172,14 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "required": ["session_id"],
-        "properties": {"session_id": {**_UUID, "description": "The session's `id`."}},
+        "properties": {"session_id": {**UUID, "description": "The session's `id`."}},
     },
     "SendMessageRequest": {
         "type": "object",
         "additionalProperties": False,
         "required": ["session_id", "to", "text"],
         "properties": {
-            "session_id": {**_UUID, "description": "The session's `id`."},
+            "session_id": {**UUID, "description": "The session's `id`."},
             "to": _PHONE,
             "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH, "pattern": "\\S"},
         },
@@ -217,16 +200,14 @@ SCHEMAS: dict[str, Any] = {
 
 
 def _error_response(status: int) -> dict[str, Any]:
-    response = _json(_ref("Error"), f'`{{"error": {{"code", "message"}}}}`; codes: {ERROR_CODES[status]}')
+    response = json_content(
+        ref("Error"), f'`{{"error": {{"code", "message"}}}}`; codes: {ERROR_CODES[status]}'
+    )
     if status in (429, 503):
         response["headers"] = {
             "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
         }
     return response
-
-
-def _body(schema: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
 
 
 PATHS: dict[str, Any] = {
@@ -236,8 +217,8 @@ PATHS: dict[str, Any] = {
             "summary": "Whether PostgREST and SQS answer.",
             "security": _PUBLIC,
             "responses": {
-                "200": _json(_ref("Health"), "Everything answers."),
-                "503": _json(_ref("Health"), "A dependency is down; `checks` names it."),
+                "200": json_content(ref("Health"), "Everything answers."),
+                "503": json_content(ref("Health"), "A dependency is down; `checks` names it."),
             },
         }
     },
@@ -246,7 +227,7 @@ PATHS: dict[str, Any] = {
             "operationId": "openapi",
             "summary": "This document.",
             "security": _PUBLIC,
-            "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+            "responses": {"200": json_content({"type": "object"}, "The OpenAPI document.")},
         }
     },
     "/api/sessions": {
@@ -254,15 +235,15 @@ PATHS: dict[str, Any] = {
             "operationId": "listSessions",
             "summary": "My sessions, newest first.",
             "responses": {
-                "200": _json(
+                "200": json_content(
                     {
                         "type": "object",
                         "required": ["sessions"],
-                        "properties": {"sessions": {"type": "array", "items": _ref("Session")}},
+                        "properties": {"sessions": {"type": "array", "items": ref("Session")}},
                     },
                     "My sessions.",
                 ),
-                **_errors(401, 429, 503),
+                **errors(401, 429, 503),
             },
         }
     },
@@ -270,10 +251,10 @@ PATHS: dict[str, Any] = {
         "post": {
             "operationId": "createSession",
             "summary": "Create a session (`pending`) and ask a runner to start it.",
-            "requestBody": _body("CreateSessionRequest"),
+            "requestBody": body("CreateSessionRequest"),
             "responses": {
-                "201": _json(_ref("Session"), "The new session."),
-                **_errors(400, 401, 429, 409, 413, 415, 503),
+                "201": json_content(ref("Session"), "The new session."),
+                **errors(400, 401, 429, 409, 413, 415, 503),
             },
         }
     },
@@ -281,10 +262,12 @@ PATHS: dict[str, Any] = {
         "post": {
             "operationId": "disconnectSession",
             "summary": "Log the device out and end the session.",
-            "requestBody": _body("DisconnectSessionRequest"),
+            "requestBody": body("DisconnectSessionRequest"),
             "responses": {
-                "202": _json(_ref("Session"), "Accepted: the runner is told, or the session is ended here."),
-                **_errors(400, 401, 429, 404, 409, 413, 415, 503),
+                "202": json_content(
+                    ref("Session"), "Accepted: the runner is told, or the session is ended here."
+                ),
+                **errors(400, 401, 429, 404, 409, 413, 415, 503),
             },
         }
     },
@@ -292,13 +275,13 @@ PATHS: dict[str, Any] = {
         "post": {
             "operationId": "sendMessage",
             "summary": "Queue a text message from a connected session.",
-            "requestBody": _body("SendMessageRequest"),
+            "requestBody": body("SendMessageRequest"),
             "responses": {
-                "202": _json(
-                    {"type": "object", "required": ["message"], "properties": {"message": _ref("Message")}},
+                "202": json_content(
+                    {"type": "object", "required": ["message"], "properties": {"message": ref("Message")}},
                     "Queued: the message row (`queued`) is the source of truth.",
                 ),
-                **_errors(400, 401, 429, 404, 409, 413, 415, 503),
+                **errors(400, 401, 429, 404, 409, 413, 415, 503),
             },
         }
     },
@@ -307,7 +290,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "getSession",
             "summary": "One of my sessions (the QR code only while it is valid).",
-            "responses": {"200": _json(_ref("Session"), "The session."), **_errors(401, 429, 404, 503)},
+            "responses": {"200": json_content(ref("Session"), "The session."), **errors(401, 429, 404, 503)},
         },
         "delete": {
             "operationId": "deleteSession",
@@ -321,7 +304,7 @@ PATHS: dict[str, Any] = {
                     "schema": {"type": "string", "enum": ["true", "false", "1", "0"]},
                 }
             ],
-            "responses": {"204": {"description": "Deleted."}, **_errors(400, 401, 429, 404, 503)},
+            "responses": {"204": {"description": "Deleted."}, **errors(400, 401, 429, 404, 503)},
         },
     },
     "/api/sessions/{id}/qr": {
@@ -334,7 +317,7 @@ PATHS: dict[str, Any] = {
                     "description": "The QR code.",
                     "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
                 },
-                **_errors(401, 429, 404, 406, 410, 503),
+                **errors(401, 429, 404, 406, 410, 503),
             },
         },
     },
@@ -343,39 +326,20 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "listMessages",
             "summary": "The session's messages, newest first, a page at a time.",
-            "parameters": [
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "required": False,
-                    "schema": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": MAX_PAGE_SIZE,
-                        "default": DEFAULT_PAGE_SIZE,
-                    },
-                },
-                {
-                    "name": "before",
-                    "in": "query",
-                    "required": False,
-                    "description": "The `next_cursor` of the previous page.",
-                    "schema": {"type": "string"},
-                },
-            ],
+            "parameters": page_parameters(maximum=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE),
             "responses": {
-                "200": _json(
+                "200": json_content(
                     {
                         "type": "object",
                         "required": ["messages", "next_cursor"],
                         "properties": {
-                            "messages": {"type": "array", "items": _ref("Message")},
-                            "next_cursor": _nullable({"type": "string"}),
+                            "messages": {"type": "array", "items": ref("Message")},
+                            "next_cursor": nullable({"type": "string"}),
                         },
                     },
                     "A page of messages.",
                 ),
-                **_errors(400, 401, 429, 404, 503),
+                **errors(400, 401, 429, 404, 503),
             },
         },
     },
@@ -384,15 +348,15 @@ PATHS: dict[str, Any] = {
             "operationId": "listChatbots",
             "summary": "My chatbots (a chatbot is its first linker's), with their secrets' dates.",
             "responses": {
-                "200": _json(
+                "200": json_content(
                     {
                         "type": "object",
                         "required": ["chatbots"],
-                        "properties": {"chatbots": {"type": "array", "items": _ref("Chatbot")}},
+                        "properties": {"chatbots": {"type": "array", "items": ref("Chatbot")}},
                     },
                     "My chatbots.",
                 ),
-                **_errors(401, 429, 503),
+                **errors(401, 429, 503),
             },
         }
     },
@@ -403,7 +367,7 @@ PATHS: dict[str, Any] = {
                 "in": "path",
                 "required": True,
                 "description": "The chatbot's id (a UUID).",
-                "schema": _UUID,
+                "schema": UUID,
             }
         ],
         "post": {
@@ -411,8 +375,8 @@ PATHS: dict[str, Any] = {
             "summary": "A new signing secret for the chatbot's endpoint (the old one stays valid for "
             "`WAGATE_SECRET_ROTATION_OVERLAP_S`, a day by default).",
             "responses": {
-                "200": _json(_ref("RotatedSecret"), "The new secret, shown this once."),
-                **_errors(401, 429, 404, 503),
+                "200": json_content(ref("RotatedSecret"), "The new secret, shown this once."),
+                **errors(401, 429, 404, 503),
             },
         },
     },
@@ -422,8 +386,8 @@ PATHS: dict[str, Any] = {
             "operationId": "restartSession",
             "summary": "Close and start the session again (a new QR code if it is not logged in).",
             "responses": {
-                "202": _json(_ref("Session"), "Accepted."),
-                **_errors(401, 429, 404, 409, 503),
+                "202": json_content(ref("Session"), "Accepted."),
+                **errors(401, 429, 404, 409, 503),
             },
         },
     },

@@ -1,8 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, isAbortError } from '../api/client';
+import { useCallback } from 'react';
 import { useWagate } from '../api/context';
 import type { Message } from '../api/types';
-import { usePolling, type PollResult } from './usePolling';
+import { useLivePages, type FetchItemPage } from './useLivePages';
 
 export const HISTORY_PAGE_SIZE = 50;
 
@@ -30,68 +29,23 @@ export function mergeMessages(current: readonly Message[], incoming: readonly Me
  * visible (and `live`), merged with any older pages the user loaded.
  */
 export function useMessageHistory(sessionId: string | null, live = true): MessageHistory {
-  const { client, pollIntervalMs } = useWagate();
-  const [messages, setMessages] = useState<Message[]>([]);
-  const [loaded, setLoaded] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const [stopped, setStopped] = useState(false);
-  // The cursor of the oldest page loaded so far; undefined until the first page arrives.
-  const [olderCursor, setOlderCursor] = useState<string | null | undefined>(undefined);
-  const [loadingOlder, setLoadingOlder] = useState(false);
-  const sessionRef = useRef(sessionId);
-  sessionRef.current = sessionId;
-
-  useEffect(() => {
-    setMessages([]);
-    setLoaded(false);
-    setError(null);
-    setStopped(false);
-    setOlderCursor(undefined);
-  }, [sessionId]);
-
-  const poll = useCallback(
-    async (signal: AbortSignal): Promise<PollResult> => {
-      if (!sessionId) return 'stop';
-      try {
-        const page = await client.listMessages(sessionId, { limit: HISTORY_PAGE_SIZE }, { signal });
-        if (sessionRef.current !== sessionId) return 'stop';
-        setMessages((current) => mergeMessages(current, page.messages));
-        setOlderCursor((cursor) => (cursor === undefined ? page.next_cursor : cursor));
-        setError(null);
-        setLoaded(true);
-        return undefined;
-      } catch (caught) {
-        if (isAbortError(caught)) throw caught;
-        if (caught instanceof ApiError && (caught.status === 401 || caught.status === 404)) {
-          setError(caught);
-          setLoaded(true);
-          setStopped(true);
-          return 'stop';
-        }
-        if (caught instanceof Error) setError(caught);
-        throw caught;
-      }
+  const { client } = useWagate();
+  const fetchPage = useCallback<FetchItemPage<Message>>(
+    async (id, page, options) => {
+      const { messages, next_cursor } = await client.listMessages(id, page, options);
+      return { items: messages, next_cursor };
     },
-    [client, sessionId],
+    [client],
   );
+  // An empty id is no session either: nothing to load.
+  const pages = useLivePages(sessionId || null, fetchPage, mergeMessages, HISTORY_PAGE_SIZE, live);
 
-  usePolling(poll, pollIntervalMs, live && sessionId !== null && !stopped, sessionId);
-
-  const loadOlder = useCallback(async () => {
-    if (!sessionId || !olderCursor) return;
-    setLoadingOlder(true);
-    try {
-      const page = await client.listMessages(sessionId, { limit: HISTORY_PAGE_SIZE, before: olderCursor });
-      if (sessionRef.current !== sessionId) return;
-      setMessages((current) => mergeMessages(current, page.messages));
-      setOlderCursor(page.next_cursor);
-      setError(null);
-    } catch (caught) {
-      if (caught instanceof Error) setError(caught);
-    } finally {
-      setLoadingOlder(false);
-    }
-  }, [client, sessionId, olderCursor]);
-
-  return { messages, loaded, error, hasOlder: Boolean(olderCursor), loadingOlder, loadOlder };
+  return {
+    messages: pages.items,
+    loaded: pages.loaded,
+    error: pages.error,
+    hasOlder: pages.hasMore,
+    loadingOlder: pages.loadingMore,
+    loadOlder: pages.loadMore,
+  };
 }

@@ -1,9 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, isAbortError } from '../api/client';
+import { useCallback } from 'react';
 import { useWagate } from '../api/context';
 import type { WebhookDelivery } from '../api/types';
 import { mergeDeliveries } from '../webhooks';
-import { usePolling, type PollResult } from './usePolling';
+import { useLivePages, type FetchItemPage } from './useLivePages';
 
 export const DELIVERIES_PAGE_SIZE = 20;
 
@@ -26,76 +25,34 @@ export interface WebhookDeliveries {
  * and the page is visible, merged with the older pages the user loaded.
  */
 export function useWebhookDeliveries(webhookId: string, live = true): WebhookDeliveries {
-  const { client, pollIntervalMs } = useWagate();
-  const [deliveries, setDeliveries] = useState<WebhookDelivery[]>([]);
-  const [loaded, setLoaded] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const [stopped, setStopped] = useState(false);
-  // The cursor of the oldest page loaded so far; undefined until the first page arrives.
-  const [olderCursor, setOlderCursor] = useState<string | null | undefined>(undefined);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const webhookRef = useRef(webhookId);
-  webhookRef.current = webhookId;
-
-  useEffect(() => {
-    setDeliveries([]);
-    setLoaded(false);
-    setError(null);
-    setStopped(false);
-    setOlderCursor(undefined);
-  }, [webhookId]);
-
-  const poll = useCallback(
-    async (signal: AbortSignal): Promise<PollResult> => {
-      try {
-        const page = await client.listWebhookDeliveries(webhookId, { limit: DELIVERIES_PAGE_SIZE }, { signal });
-        if (webhookRef.current !== webhookId) return 'stop';
-        setDeliveries((current) => mergeDeliveries(current, page.deliveries));
-        setOlderCursor((cursor) => (cursor === undefined ? page.next_cursor : cursor));
-        setError(null);
-        setLoaded(true);
-        return undefined;
-      } catch (caught) {
-        if (isAbortError(caught)) throw caught;
-        if (caught instanceof ApiError && (caught.status === 401 || caught.status === 404)) {
-          setError(caught);
-          setLoaded(true);
-          setStopped(true);
-          return 'stop';
-        }
-        if (caught instanceof Error) setError(caught);
-        throw caught;
-      }
+  const { client } = useWagate();
+  const fetchPage = useCallback<FetchItemPage<WebhookDelivery>>(
+    async (id, page, options) => {
+      const { deliveries, next_cursor } = await client.listWebhookDeliveries(id, page, options);
+      return { items: deliveries, next_cursor };
     },
-    [client, webhookId],
+    [client],
   );
-
-  const refresh = usePolling(poll, pollIntervalMs, live && !stopped, webhookId);
-
-  const loadMore = useCallback(async () => {
-    if (!olderCursor) return;
-    setLoadingMore(true);
-    try {
-      const page = await client.listWebhookDeliveries(webhookId, { limit: DELIVERIES_PAGE_SIZE, before: olderCursor });
-      if (webhookRef.current !== webhookId) return;
-      setDeliveries((current) => mergeDeliveries(current, page.deliveries));
-      setOlderCursor(page.next_cursor);
-      setError(null);
-    } catch (caught) {
-      if (caught instanceof Error) setError(caught);
-    } finally {
-      setLoadingMore(false);
-    }
-  }, [client, webhookId, olderCursor]);
+  const pages = useLivePages(webhookId, fetchPage, mergeDeliveries, DELIVERIES_PAGE_SIZE, live);
+  const { mergeItems, refresh } = pages;
 
   const retry = useCallback(
     async (deliveryId: string) => {
       const again = await client.retryWebhookDelivery(webhookId, deliveryId);
-      setDeliveries((current) => mergeDeliveries(current, [again]));
+      mergeItems([again]);
       refresh();
     },
-    [client, webhookId, refresh],
+    [client, webhookId, mergeItems, refresh],
   );
 
-  return { deliveries, loaded, error, hasMore: Boolean(olderCursor), loadingMore, loadMore, retry, refresh };
+  return {
+    deliveries: pages.items,
+    loaded: pages.loaded,
+    error: pages.error,
+    hasMore: pages.hasMore,
+    loadingMore: pages.loadingMore,
+    loadMore: pages.loadMore,
+    retry,
+    refresh,
+  };
 }

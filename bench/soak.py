@@ -190,7 +190,29 @@ class Soak:
             "replied_but_not_delivered": sorted(
                 r[0] for r in rows if r[1] == "replied" and delivered[r[0]] == 0
             )[:50],
+            "replied_but_not_delivered_detail": self.replies_of(
+                sorted(r[0] for r in rows if r[1] == "replied" and delivered[r[0]] == 0)[:50]
+            ),
         }
+
+    def replies_of(self, texts: list[str]) -> list[dict]:
+        """For a replied message the customer never got the reply to: its reply rows (status, ack,
+        error, when) and the faults that hit its runner, so the next run shows where it stopped."""
+        found = []
+        for text in texts:
+            rows = self.env.stack.sql(
+                "select r.status, r.ack, r.error_code, r.attempts, extract(epoch from r.created_at),"
+                " extract(epoch from r.updated_at) from public.whatsapp_web_messages r"
+                " join public.whatsapp_web_messages m on r.reply_to = m.id where m.content = %s",
+                (text,),
+            )
+            replies = [
+                {"status": r[0], "ack": r[1], "error_code": r[2], "attempts": r[3],
+                 "updated_after_created_s": round(float(r[5]) - float(r[4]), 2)}
+                for r in rows
+            ]  # fmt: skip
+            found.append({**self.whereabouts(text), "replies": replies})
+        return found
 
 
 def run(args) -> dict:

@@ -11,7 +11,7 @@ No key wagate holds (service key, JWT secret) is ever sent to either.
 Request (JSON), signed per Standard Webhooks (`webhook-id` = the stored message's row id, the same
 on every retry, `webhook-timestamp`, `webhook-signature`; wagate/signing.py):
     {"chatbot_id", "session_id", "conversation_id", "channel": "whatsapp_web",
-     "message": {"id", "text", "timestamp"}, "customer": {"phone", "name"}}
+     "message": {"id", "text", "timestamp"}, "customer": {"phone", "lid", "name", "country"}}
     header Idempotency-Key: the stored message's row id (the same for every retry)
 Response 200 (JSON): {"replies": [{"text": "..."}, ...]}   (zero, one or several messages)
     also accepted: {"reply": "..."} or {"text": "..."} for a single reply.

@@ -15,6 +15,7 @@ from runner.botclient import BotError, BotRequest
 from runner.repository import StoreUnavailable
 from wagate import failures
 from wagate.backoff import compute_backoff
+from wagate.phone import country_of
 from wagate.status import Direction, MessageStatus
 
 if TYPE_CHECKING:
@@ -319,6 +320,7 @@ class ConversationPipeline:
                     "phone": inbound.get("customer_phone"),
                     "lid": inbound.get("customer_lid"),
                     "name": inbound.get("_notify_name"),
+                    "country": country_of(inbound.get("customer_phone")),
                 },
             },
             idempotency_key=inbound["id"],

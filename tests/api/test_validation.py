@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from wagate.errors import Gone, InvalidInput, NotFound, PayloadTooLarge
-from wagate.phone import from_chat_id, is_e164_digits, to_chat_id
+from wagate.phone import country_of, from_chat_id, is_e164_digits, to_chat_id
 from wagate.presenters import decode_cursor, encode_cursor, public_session, qr_png
 from wagate.service import CREATE_SESSION_BODY, SEND_MESSAGE_BODY
 from wagate.status import MAX_TEXT_LENGTH
@@ -182,3 +182,20 @@ def test_qr_is_shown_only_while_valid() -> None:
         qr_png({**row, "status": "qr_expired", "qr_code": None}, NOW)
     with pytest.raises(NotFound):
         qr_png({**row, "qr_code": None}, NOW)
+
+
+@pytest.mark.parametrize(
+    ("digits", "country"),
+    [
+        ("4917123456789", "DE"),  # a German mobile number
+        ("5511987654321", "BR"),
+        ("918123456789", "IN"),
+        ("447911123456", "GG"),  # +44 7911 is Guernsey's, not the UK's: the plan knows
+        ("15551234567", "US"),  # not a valid number (555): the calling code's main country
+        ("80012345678", None),  # +800, international freephone: no country
+        (None, None),  # a LID customer who hides their number
+        ("0123", None),
+    ],
+)
+def test_the_customers_country_comes_from_their_number(digits: str | None, country: str | None) -> None:
+    assert country_of(digits) == country

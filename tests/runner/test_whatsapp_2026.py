@@ -43,10 +43,12 @@ def test_lid_customers_are_answered_in_their_chat_with_the_phone_when_known(
             json.loads(call["body"])["message"]["text"]: json.loads(call["body"]) for call in bot.calls
         }
         assert payloads["I show my number"]["customer"]["phone"] == visible
+        assert payloads["I show my number"]["customer"]["country"] == "DE"  # a +49 number
         assert payloads["I hide my number"]["customer"] == {
             "phone": None,
             "lid": secret["customer_lid"],
             "name": "Customer",
+            "country": None,  # nothing to tell it from
         }
         assert payloads["I hide my number"]["conversation_id"] == f"{session['id']}:{secret['customer_lid']}"
         assert payloads["I show my number"]["conversation_id"] == f"{session['id']}:{visible}"

@@ -54,6 +54,7 @@ JITTER = 0.2  # each wait is drawn from ±20 % of the schedule's value
 DISABLE_AFTER_S = 5 * 24 * 3600  # an endpoint with no success for this long is disabled
 USER_AGENT = "wagate-webhooks"
 PROMOTE_EVERY_S = 15.0
+METRICS_NAMESPACE = "Wagate"  # the runners' too (runner/platform.py)
 PURGE_EVERY_S = 600.0
 
 
@@ -292,11 +293,50 @@ def new_dispatcher(settings: Settings) -> Dispatcher:
     )
 
 
+def backlog_metrics(due: int, oldest_due_s: float, *, stage: str, now_ms: int) -> dict:
+    """The backlog as CloudWatch's embedded metric format: a log line that CloudWatch Logs turns into
+    `WebhookBacklogAgeSeconds` and `WebhookDueDeliveries` (namespace `Wagate`, dimension `Stage`,
+    as the runners' `ActiveSessions`); the alarm on the age is in infra/components/api.py."""
+    return {
+        "_aws": {
+            "Timestamp": now_ms,
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": METRICS_NAMESPACE,
+                    "Dimensions": [["Stage"]],
+                    "Metrics": [
+                        {"Name": "WebhookBacklogAgeSeconds", "Unit": "Seconds"},
+                        {"Name": "WebhookDueDeliveries", "Unit": "Count"},
+                    ],
+                }
+            ],
+        },
+        "Stage": stage,
+        "WebhookBacklogAgeSeconds": round(oldest_due_s, 1),
+        "WebhookDueDeliveries": due,
+    }
+
+
+async def report_backlog(store: AsyncStore, stage: str) -> dict | None:
+    """Print the backlog's metrics line (stdout: the Lambda's log); None when it cannot be read."""
+    try:
+        rows = await store.rpc("webhook_backlog")
+    except WagateError as exc:
+        log.warning("reading the webhook backlog failed", extra={"error": str(exc)[:200]})
+        return None
+    row = rows[0] if rows else {"due": 0, "oldest_due_s": 0.0}
+    line = backlog_metrics(row["due"], row["oldest_due_s"], stage=stage, now_ms=int(time.time() * 1000))
+    print(json.dumps(line), flush=True)
+    return line
+
+
 async def dispatch_for(settings: Settings, seconds: float | None = None) -> Dispatcher:
-    """One scheduled run (the Lambda): dispatch for `seconds` (default `WEBHOOK_RUN_S`)."""
+    """One scheduled run (the Lambda): dispatch for `seconds` (default `WEBHOOK_RUN_S`), then
+    report the backlog left (the operator's alarm: events not going out)."""
     dispatcher = new_dispatcher(settings)
     try:
         await dispatcher.run(asyncio.Event(), seconds=dispatcher.config.run_s if seconds is None else seconds)
+        await report_backlog(dispatcher.store, settings.extra.get("WAGATE_STAGE") or "local")
     finally:
         await dispatcher.aclose()
         await dispatcher.store.aclose()

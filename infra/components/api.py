@@ -29,6 +29,7 @@ from constructs import Construct
 
 from infra.components.checkpoints import CheckpointStore
 from infra.components.queues import CommandQueues
+from infra.components.runners import METRICS_NAMESPACE
 from infra.components.secrets import AppSecret
 from infra.nag import acknowledge, wildcard_resource
 from infra.settings import StageSettings
@@ -97,7 +98,7 @@ class Api(Construct):
             )
         function = self.chalice.get_resource(FUNCTION_ID)
         function.add_property_override("LoggingConfig", {"LogGroup": self.log_group.log_group_name})
-        self._webhook_dispatcher()
+        self._webhook_dispatcher(stage=settings.stage)
         rest_api = self.chalice.get_resource(REST_API_ID)
         rest_api.add_property_override("TracingEnabled", True)
         rest_api.add_property_override(
@@ -112,7 +113,7 @@ class Api(Construct):
             ],
         )
 
-    def _webhook_dispatcher(self) -> None:
+    def _webhook_dispatcher(self, *, stage: str) -> None:
         dispatcher = self.chalice.get_resource(DISPATCHER_ID)
         dispatcher.add_property_override("LoggingConfig", {"LogGroup": self.log_group.log_group_name})
         dispatcher.add_property_override("Timeout", DISPATCHER_TIMEOUT_S)
@@ -177,6 +178,24 @@ class Api(Construct):
                 threshold=1,
                 evaluation_periods=5,
                 datapoints_to_alarm=3,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "WebhookBacklogAlarm",
+                alarm_description="webhook deliveries due for over 5 minutes: events are not going out "
+                "(the dispatcher's claims failing, or more events than it keeps up with)",
+                # printed by each dispatcher run in the embedded metric format (wagate/webhooks.py)
+                metric=cloudwatch.Metric(
+                    namespace=METRICS_NAMESPACE,
+                    metric_name="WebhookBacklogAgeSeconds",
+                    dimensions_map={"Stage": stage},
+                    statistic="Maximum",
+                    period=Duration.minutes(1),
+                ),
+                threshold=300,
+                evaluation_periods=3,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),

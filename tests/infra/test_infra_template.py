@@ -263,6 +263,10 @@ def test_webhook_dispatcher_runs_every_minute_with_its_dead_letters_and_alarms(d
     errors = next(a for d, a in alarms.items() if d.startswith("webhook dispatcher errors"))
     assert errors["MetricName"] == "Errors" and errors["DatapointsToAlarm"] == 3
     assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": ref("WebhookDispatcher")}]
+    backlog = next(a for d, a in alarms.items() if d.startswith("webhook deliveries due for over 5 minutes"))
+    assert backlog["Namespace"] == METRICS_NAMESPACE and backlog["MetricName"] == "WebhookBacklogAgeSeconds"
+    assert backlog["Dimensions"] == [{"Name": "Stage", "Value": "dev"}] and backlog["Threshold"] == 300
+    assert backlog["Statistic"] == "Maximum" and backlog["EvaluationPeriods"] == 3
     silent = next(a for d, a in alarms.items() if d.startswith("the webhook dispatcher has not run"))
     assert silent["MetricName"] == "Invocations" and silent["TreatMissingData"] == "breaching"
 

@@ -8,7 +8,9 @@ runners insert them): the triggers write them, the stack's supervised dispatcher
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
 import signal
 import subprocess
 import sys
@@ -19,6 +21,8 @@ from devstack.testing import StackHandle
 from tests.e2e import ApiUser, wait_for
 from tests.webhooks.conftest import DISPATCHER_ENV, SCHEDULE_S, deliveries
 from tests.webhooks.receiver import Receiver
+from wagate.store import AsyncStore
+from wagate.webhooks import report_backlog
 
 
 def _insert_inbound(stack: StackHandle, session_id: str, text: str) -> str:
@@ -225,3 +229,36 @@ def test_an_endpoint_failing_for_days_is_disabled_with_the_reason(
     wait_for(
         lambda: "while disabled" in _texts(receiver), sum(SCHEDULE_S) + 10, what="delivered once enabled"
     )
+
+
+def test_the_backlog_is_reported_for_the_operators_alarm(
+    stack: StackHandle, user: ApiUser, receiver: Receiver, hook, capsys
+) -> None:
+    """With no dispatcher running, a due delivery ages: each run prints the backlog in CloudWatch's
+    embedded metric format (the alarm in infra/components/api.py is on its age); once a dispatcher
+    runs again the backlog drains to 0."""
+    hook(["message.received"])
+    sid = _session(user)
+
+    def report() -> dict:
+        async def once() -> dict:
+            async with AsyncStore(
+                stack.supabase_url + "/rest/v1", stack.env["SUPABASE_SERVICE_ROLE_KEY"]
+            ) as store:
+                line = await report_backlog(store, "dev")
+            assert line is not None
+            return line
+
+        return asyncio.run(once())
+
+    with stack.part_down("webhooks"):
+        _insert_inbound(stack, sid, "nobody sends this yet")
+        time.sleep(2)
+        line = report()
+        assert line["WebhookDueDeliveries"] >= 1 and line["WebhookBacklogAgeSeconds"] >= 1.5
+        (metrics,) = line["_aws"]["CloudWatchMetrics"]
+        assert metrics["Namespace"] == "Wagate" and metrics["Dimensions"] == [["Stage"]]
+        assert {m["Name"] for m in metrics["Metrics"]} == {"WebhookBacklogAgeSeconds", "WebhookDueDeliveries"}
+        assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == line
+    wait_for(lambda: "nobody sends this yet" in _texts(receiver), 30, what="delivered once it runs")
+    wait_for(lambda: report()["WebhookDueDeliveries"] == 0, 10, what="the backlog drained")

@@ -265,7 +265,9 @@ class WebhookApi:
         row = self._owned(user, webhook_id)
         where = {"webhook_id": eq(row["id"])}
         if before is not None:
-            cursor = self._delivery(row["id"], before, code="invalid_cursor")
+            cursor = self._delivery_or_none(row["id"], before)
+            if cursor is None:
+                raise InvalidInput("'before' is not a cursor this API returned", code="invalid_cursor")
             where["or"] = or_(
                 f"created_at.lt.{quoted(cursor['created_at'])}",
                 f"and(created_at.eq.{quoted(cursor['created_at'])},id.lt.{cursor['id']})",
@@ -316,14 +318,15 @@ class WebhookApi:
             raise NotFound("no such webhook", code="webhook_not_found")
         return row
 
-    def _delivery(self, webhook_id: str, delivery_id: str, *, code: str = "delivery_not_found") -> Row:
-        row = None
-        if is_uuid(delivery_id):
-            row = self.store.select_one(
-                DELIVERIES, where={"id": eq(delivery_id.lower()), "webhook_id": eq(webhook_id)}
-            )
+    def _delivery_or_none(self, webhook_id: str, delivery_id: str) -> Row | None:
+        if not is_uuid(delivery_id):
+            return None
+        return self.store.select_one(
+            DELIVERIES, where={"id": eq(delivery_id.lower()), "webhook_id": eq(webhook_id)}
+        )
+
+    def _delivery(self, webhook_id: str, delivery_id: str) -> Row:
+        row = self._delivery_or_none(webhook_id, delivery_id)
         if row is None:
-            if code == "invalid_cursor":
-                raise InvalidInput("'before' is not a cursor this API returned", code="invalid_cursor")
             raise NotFound("no such delivery", code="delivery_not_found")
         return row

@@ -150,68 +150,71 @@ class Api(Construct):
                 )
             ),
         )
-        dimensions = {"FunctionName": dispatcher.ref}
-        self.dispatcher_alarms = [
-            cloudwatch.Alarm(
+
+        def lambda_metric(name: str, period_min: int) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace="AWS/Lambda",
+                metric_name=name,
+                dimensions_map={"FunctionName": dispatcher.ref},
+                statistic="Sum",
+                period=Duration.minutes(period_min),
+            )
+
+        def alarm(id: str, description: str, metric: cloudwatch.IMetric, threshold: float, periods: int,
+                  **options: object) -> cloudwatch.Alarm:  # fmt: skip
+            """Fires at or above `threshold` (unless `comparison_operator` says otherwise)."""
+            return metric.create_alarm(
                 self,
+                id,
+                alarm_description=description,
+                threshold=threshold,
+                evaluation_periods=periods,
+                **{
+                    "comparison_operator": cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                    "treat_missing_data": cloudwatch.TreatMissingData.NOT_BREACHING,
+                    **options,
+                },
+            )
+
+        self.dispatcher_alarms = [
+            alarm(
                 "DispatcherFailedRunsAlarm",
-                alarm_description="webhook dispatcher runs failed (see its dead-letter queue and logs)",
-                metric=self.dispatcher_dead_letters.metric_approximate_number_of_messages_visible(
+                "webhook dispatcher runs failed (see its dead-letter queue and logs)",
+                self.dispatcher_dead_letters.metric_approximate_number_of_messages_visible(
                     period=Duration.minutes(5)
                 ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                1,
+                1,
             ),
-            cloudwatch.Alarm(
-                self,
+            alarm(
                 "DispatcherErrorsAlarm",
-                alarm_description="webhook dispatcher errors in 3 of 5 minutes: events are not going out",
-                metric=cloudwatch.Metric(
-                    namespace="AWS/Lambda",
-                    metric_name="Errors",
-                    dimensions_map=dimensions,
-                    statistic="Sum",
-                    period=Duration.minutes(1),
-                ),
-                threshold=1,
-                evaluation_periods=5,
+                "webhook dispatcher errors in 3 of 5 minutes: events are not going out",
+                lambda_metric("Errors", 1),
+                1,
+                5,
                 datapoints_to_alarm=3,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
-            cloudwatch.Alarm(
-                self,
+            alarm(
                 "WebhookBacklogAlarm",
-                alarm_description="webhook deliveries due for over 5 minutes: events are not going out "
+                "webhook deliveries due for over 5 minutes: events are not going out "
                 "(the dispatcher's claims failing, or more events than it keeps up with)",
                 # printed by each dispatcher run in the embedded metric format (wagate/webhooks.py)
-                metric=cloudwatch.Metric(
+                cloudwatch.Metric(
                     namespace=METRICS_NAMESPACE,
                     metric_name="WebhookBacklogAgeSeconds",
                     dimensions_map={"Stage": stage},
                     statistic="Maximum",
                     period=Duration.minutes(1),
                 ),
-                threshold=300,
-                evaluation_periods=3,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                300,
+                3,
             ),
-            cloudwatch.Alarm(
-                self,
+            alarm(
                 "DispatcherNotRunningAlarm",
-                alarm_description="the webhook dispatcher has not run for 5 minutes (schedule disabled?)",
-                metric=cloudwatch.Metric(
-                    namespace="AWS/Lambda",
-                    metric_name="Invocations",
-                    dimensions_map=dimensions,
-                    statistic="Sum",
-                    period=Duration.minutes(5),
-                ),
-                threshold=1,
-                evaluation_periods=1,
+                "the webhook dispatcher has not run for 5 minutes (schedule disabled?)",
+                lambda_metric("Invocations", 5),
+                1,
+                1,
                 comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
             ),

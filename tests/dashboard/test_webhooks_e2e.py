@@ -12,87 +12,32 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
 from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
 
-from devstack.stack import free_port
 from devstack.testing import StackHandle
 from tests.dashboard.test_dashboard_e2e import open_dashboard
+from tests.webhooks.receiver import Receiver
 from wagate.browser import chromium_launch_options
 
 pytestmark = pytest.mark.slow
 
-DELIVERY_TIMEOUT_MS = 30_000  # the dispatcher polls for due deliveries every 0.25 s
-
-
-@dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
-    verified: dict | None  # the payload when the signature verified with the receiver's secret
-
-
-@dataclass
-class Receiver:
-    """An app's webhook endpoint: answers 204 to a request signed with `secret`, 401 otherwise."""
-
-    secret: str | None = None
-    port: int = field(default_factory=free_port)
-    received: list[Received] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/wagate"
-
-    def verify(self, body: bytes, headers: dict[str, str]) -> dict | None:
-        if self.secret is None:
-            return None
-        try:
-            return Webhook(self.secret).verify(body, headers)
-        except WebhookVerificationError:
-            return None
-
-    def requests_for(self, event_id: str) -> list[Received]:
-        with self.lock:
-            return [r for r in self.received if r.headers.get("webhook-id") == event_id]
+DELIVERY_TIMEOUT_MS = 30_000  # the dispatcher looks for due deliveries every 0.05-0.5 s
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    made = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            verified = made.verify(body, headers)
-            with made.lock:
-                made.received.append(Received(headers, body, verified))
-            self.send_response(204 if verified is not None else 401)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", made.port), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    """An app's webhook endpoint: answers 204 to a request signed with its secret, 401 otherwise."""
+    made = Receiver(status=204).start()
     try:
         yield made
     finally:
-        server.shutdown()
-        server.server_close()
+        made.stop()
 
 
 def webhooks_of(api_url: str, token: str) -> list[dict]:
@@ -135,7 +80,7 @@ async def test_add_an_endpoint_send_a_test_event_and_delete_it(
             await expect(shown).to_have_value(re.compile(r"^whsec_[A-Za-z0-9+/=]+$"))
             await expect(form.get_by_text("it will not be shown again")).to_be_visible()
             secret = await shown.input_value()
-            receiver.secret = secret
+            receiver.secrets.append(secret)
             (listed,) = [w for w in webhooks_of(api_url, token) if w["url"] == receiver.url]
             assert listed["events"] == ["message.received"] and listed["description"] == note
             assert "secret" not in listed and secret not in json.dumps(webhooks_of(api_url, token))
@@ -164,10 +109,10 @@ async def test_add_an_endpoint_send_a_test_event_and_delete_it(
 
             # What the receiver got: one request, signed with the secret the page showed.
             event_id = await ping.locator("p", has_text="webhook-id").locator("code").first.inner_text()
-            (request,) = receiver.requests_for(event_id)
-            assert request.verified is not None, f"the signature did not verify: {request.headers}"
-            assert request.verified["type"] == "ping"
-            Webhook(secret).verify(request.body, request.headers)  # raises if it does not verify
+            (request,) = receiver.attempts_of(event_id)
+            assert request.verified, f"the signature did not verify: {request.headers}"
+            assert request.body is not None and request.body["type"] == "ping"
+            Webhook(secret).verify(request.raw, request.headers)  # raises if it does not verify
             assert request.headers["content-type"].startswith("application/json")
 
             # Delete it, confirmed: gone from the page and from the API.

@@ -27,6 +27,8 @@ class Seen:
     answered: int | None  # None: answered too late (the dispatcher had given up)
     body: dict | None = None
     signatures: int = 0
+    raw: bytes = b""  # the request as it came, to verify again
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -57,7 +59,7 @@ class Receiver:
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
                 seen = Seen(arrived, headers.get("webhook-id", ""), verified, status, body,
-                            len(headers.get("webhook-signature", "").split()))  # fmt: skip
+                            len(headers.get("webhook-signature", "").split()), raw, headers)  # fmt: skip
                 with receiver._lock:
                     receiver.seen.append(seen)
                 try:

@@ -1,0 +1,604 @@
+"""Media judged by its bytes, never its name: what a file really is, which WhatsApp message type it
+can be, and whether it fits WhatsApp's limits.
+
+Importable anywhere (the API lambda included): only the standard library is imported here.
+`puremagic` (the fallback sniffer), PyAV (FFmpeg, only in the runner image), Pillow and fpdf2
+(the samples) are imported inside the functions that need them.
+
+Errors: `MediaRejected` (an `InvalidInput`, so a 400) with `code` one of `REJECTION_CODES`;
+`MediaTooLarge` (also a `PayloadTooLarge`, so a 413) for `media_too_large`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import struct
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from wagate.errors import ConfigError, InvalidInput, PayloadTooLarge
+
+MEDIA_TYPES = ("image", "ptt", "audio", "video", "document", "sticker")
+MESSAGE_TYPES = ("chat", *MEDIA_TYPES, "location", "vcard")
+REJECTION_CODES = ("media_too_large", "media_type_not_supported", "media_empty")
+
+VOICE_MIME = "audio/ogg; codecs=opus"
+IMAGE_MIMES = frozenset({"image/jpeg", "image/png"})
+AUDIO_MIMES = frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", VOICE_MIME})
+# A voice note is converted to OGG/Opus before sending (`to_voice_note`), so it may also start as
+# any of these, which WhatsApp would not take as plain audio.
+VOICE_SOURCE_MIMES = AUDIO_MIMES | {"audio/ogg; codecs=vorbis", "audio/wav", "audio/flac", "audio/amr-wb"}
+VIDEO_MIMES = frozenset({"video/mp4"})
+STICKER_MIMES = frozenset({"image/webp"})
+# A runner's CPU guard: a few KB of tenant bytes may decode to hours of audio.
+VOICE_NOTE_MAX_SECONDS = 60 * 60
+SNIFF_BYTES = 64 * 2**10  # what callers should pass to sniff_mime/classify when they have it
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """Largest accepted size per type, in bytes; WhatsApp's own limits by default."""
+
+    image: int = 5 * 2**20
+    audio: int = 16 * 2**20  # also ptt
+    video: int = 16 * 2**20
+    document: int = 100 * 2**20
+    sticker_static: int = 100 * 2**10
+    sticker_animated: int = 500 * 2**10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> MediaLimits:
+        """`WAGATE_MEDIA_MAX_<FIELD>_BYTES` (e.g. `WAGATE_MEDIA_MAX_IMAGE_BYTES`); unset or empty
+        keeps the default; anything but a positive integer is a ConfigError naming the key."""
+        env = os.environ if env is None else env
+        values: dict[str, int] = {}
+        for field in fields(cls):
+            key = f"WAGATE_MEDIA_MAX_{field.name.upper()}_BYTES"
+            raw = env.get(key, "").strip()
+            if not raw:
+                continue
+            try:
+                values[field.name] = int(raw)
+            except ValueError:
+                raise ConfigError(f"{key} must be a number of bytes, not {raw!r}") from None
+            if values[field.name] <= 0:
+                raise ConfigError(f"{key} must be a positive number of bytes, not {raw!r}")
+        return cls(**values)
+
+    def limit_for(self, type: str, *, animated: bool = False) -> int:
+        _check_media_type(type)
+        if type == "sticker":
+            return self.sticker_animated if animated else self.sticker_static
+        return getattr(self, "audio" if type == "ptt" else type)
+
+
+class MediaRejected(InvalidInput):
+    """Media wagate will not send as asked. `code`: media_too_large, media_type_not_supported or
+    media_empty; `message`: plain English for the API's error body."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
+
+
+class MediaTooLarge(MediaRejected, PayloadTooLarge):
+    def __init__(self, message: str) -> None:
+        super().__init__("media_too_large", message)
+
+
+@dataclass(frozen=True)
+class MediaVerdict:
+    type: str  # one of MEDIA_TYPES, what WhatsApp will show
+    mime: str  # sniffed from the bytes
+    extension: str  # without the dot
+
+
+# --- sniffing -------------------------------------------------------------------------------------
+
+_OOXML = (
+    (b"word/", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (b"xl/", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (b"ppt/", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+)
+_OLE_STREAMS = (  # directory entry names (UTF-16) of the legacy Office formats
+    ("WordDocument", "application/msword"),
+    ("Workbook", "application/vnd.ms-excel"),
+    ("PowerPoint Document", "application/vnd.ms-powerpoint"),
+)
+_MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"M4V ",
+               b"MSNV", b"mmp4", b"f4v "}  # fmt: skip
+_OGG_CODECS = ((b"OpusHead", VOICE_MIME), (b"\x01vorbis", "audio/ogg; codecs=vorbis"),
+               (b"\x7fFLAC", "audio/ogg; codecs=flac"), (b"\x80theora", "video/ogg"))  # fmt: skip
+
+
+def sniff_mime(head: bytes) -> str | None:
+    """The real type of a file from its first bytes (pass at least 4 KiB, `SNIFF_BYTES` when
+    available); None when unknown."""
+    head = bytes(head[:SNIFF_BYTES])
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if head.startswith(b"RIFF"):
+        return {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/x-msvideo"}.get(head[8:12])
+    if head.startswith(b"OggS"):
+        return _sniff_ogg(head)
+    if head.startswith(b"#!AMR\n"):
+        return "audio/amr"
+    if head.startswith(b"#!AMR-WB\n"):
+        return "audio/amr-wb"
+    if head.startswith(b"fLaC"):
+        return "audio/flac"
+    if head[4:8] == b"ftyp":
+        return _sniff_iso_media(head)
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm" if b"webm" in head[:64] else "video/x-matroska"
+    if head.startswith(b"ID3") or _mpeg_audio_kind(head, 0):
+        return _sniff_mpeg_audio(head)
+    if b"%PDF-" in head[:1024]:
+        return "application/pdf"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _sniff_zip(head)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        found = (mime for name, mime in _OLE_STREAMS if name.encode("utf-16-le") in head)
+        return next(found, "application/x-ole-storage")
+    if head.startswith(b"{\\rtf"):
+        return "application/rtf"
+    return _sniff_other(head)
+
+
+def is_animated_webp(head: bytes) -> bool:
+    """True for a WebP whose extended header (VP8X) sets the animation flag."""
+    return head[:4] == b"RIFF" and head[8:16] == b"WEBPVP8X" and len(head) > 20 and bool(head[20] & 0x02)
+
+
+def _sniff_ogg(head: bytes) -> str:
+    if len(head) > 27:
+        payload = head[27 + head[26] :]  # after the first page's header and segment table
+        for magic, mime in _OGG_CODECS:
+            if payload.startswith(magic):
+                return mime
+    return "application/ogg"
+
+
+def _sniff_iso_media(head: bytes) -> str | None:
+    brand = head[8:12]
+    if brand in (b"M4A ", b"M4B "):
+        return "audio/mp4"
+    if brand in _MP4_BRANDS:
+        return "video/mp4"
+    if brand == b"qt  ":
+        return "video/quicktime"
+    if brand.startswith(b"3g2"):
+        return "video/3gpp2"
+    if brand.startswith(b"3gp"):
+        return "video/3gpp"
+    if brand in (b"heic", b"heix", b"mif1", b"msf1"):
+        return "image/heic"
+    if brand in (b"avif", b"avis"):
+        return "image/avif"
+    return None
+
+
+_MP3_KBPS = {  # Layer III bitrates by MPEG version (1; 2 and 2.5)
+    1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def _mpeg_audio_kind(head: bytes, at: int) -> str | None:
+    """ "mp3" or "adts" when a valid frame header starts at `at` and, when the next one lies within
+    `head`, it is valid too (one lone sync word is too weak a sign)."""
+    kind, length = _frame_header(head, at)
+    if kind is None:
+        return None
+    nxt = at + length
+    if nxt + 4 <= len(head) and _frame_header(head, nxt)[0] != kind:
+        return None
+    return kind
+
+
+def _frame_header(head: bytes, at: int) -> tuple[str | None, int]:
+    if len(head) < at + 7 or head[at] != 0xFF:
+        return None, 0
+    b1, b2 = head[at + 1], head[at + 2]
+    if b1 & 0xF6 == 0xF0:  # ADTS: 12-bit sync, layer 00; the frame length is in the header
+        length = ((head[at + 3] & 0x03) << 11) | (head[at + 4] << 3) | (head[at + 5] >> 5)
+        return ("adts", length) if length >= 7 and (b2 >> 2) & 0x0F < 13 else (None, 0)
+    version, layer, bitrate, rate = (b1 >> 3) & 3, (b1 >> 1) & 3, b2 >> 4, (b2 >> 2) & 3
+    if b1 & 0xE0 != 0xE0 or version == 1 or layer != 1 or bitrate in (0, 15) or rate == 3:
+        return None, 0
+    kbps = _MP3_KBPS[1 if version == 3 else 2][bitrate]
+    per_frame = 144 if version == 3 else 72
+    return "mp3", per_frame * kbps * 1000 // _MP3_RATES[version][rate] + ((b2 >> 1) & 1)
+
+
+def _sniff_mpeg_audio(head: bytes) -> str | None:
+    at = 0
+    if head.startswith(b"ID3") and len(head) >= 10:
+        size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
+        at = 10 + size + (10 if head[5] & 0x10 else 0)
+        while at < len(head) and head[at] == 0:  # padding some taggers leave after the tag
+            at += 1
+        if at + 4 > len(head):
+            return "audio/mpeg"  # the tag (cover art, say) is longer than what we were given
+    return {"mp3": "audio/mpeg", "adts": "audio/aac"}.get(_mpeg_audio_kind(head, at) or "")
+
+
+def _sniff_zip(head: bytes) -> str:
+    if head[30:38] == b"mimetype":  # ODF and EPUB store their type first, uncompressed
+        (length,) = struct.unpack_from("<I", head, 18)
+        declared = head[38 : 38 + min(length, 100)]
+        if declared.startswith(b"application/"):
+            return declared.decode("ascii", "replace")
+    if b"[Content_Types].xml" in head:  # Office Open XML: its parts' folder names the application
+        return next((mime for folder, mime in _OOXML if folder in head), "application/zip")
+    return "application/zip"
+
+
+def _sniff_other(head: bytes) -> str | None:
+    guesses = _puremagic_guesses(head)
+    confident = next((mime for mime, confidence in guesses if confidence >= 0.5), None)
+    if confident:
+        return confident
+    if _looks_like_text(head):
+        return "text/plain"
+    return guesses[0][0] if guesses else None
+
+
+def _puremagic_guesses(head: bytes) -> list[tuple[str, float]]:
+    import puremagic
+
+    try:
+        matches = puremagic.magic_string(head)
+    except (puremagic.PureError, ValueError):
+        return []
+    return [(m.mime_type, m.confidence) for m in matches if m.mime_type]
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head:
+        return False
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark
+        return True
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason != "unexpected end of data":  # only a character cut off at the end is fine
+            return False
+        text = head[: exc.start].decode("utf-8")
+    return not any(ord(c) < 32 and c not in "\t\n\r\f\x1b" for c in text)
+
+
+# --- rules ----------------------------------------------------------------------------------------
+
+_ACCEPTED = {
+    "image": (IMAGE_MIMES, "an image", "JPEG or PNG"),
+    "audio": (AUDIO_MIMES, "an audio file", "AAC, AMR, MP3, M4A or OGG/Opus"),
+    "ptt": (VOICE_SOURCE_MIMES, "a voice note", "AAC, AMR, MP3, M4A, OGG, WAV or FLAC audio"),
+    "video": (VIDEO_MIMES, "a video", "MP4"),
+    "sticker": (STICKER_MIMES, "a sticker", "WebP"),
+}
+
+
+def classify(
+    head: bytes,
+    size: int,
+    *,
+    wanted: str | None = None,
+    voice: bool = False,
+    limits: MediaLimits = MediaLimits(),
+) -> MediaVerdict:
+    """The message type WhatsApp should show for a file of `size` bytes starting with `head`
+    (`SNIFF_BYTES` of it when available), or MediaRejected. `wanted` None infers the type from
+    the bytes; `voice` asks for a voice note (ptt)."""
+    if wanted is not None:
+        _check_media_type(wanted)
+    if size <= 0:
+        raise MediaRejected("media_empty", "the file is empty")
+    if voice:
+        if wanted not in (None, "audio", "ptt"):
+            raise MediaRejected("media_type_not_supported", f"a voice note is audio, not {_noun(wanted)}")
+        wanted = "ptt"
+    mime = sniff_mime(head)
+    media_type = wanted or _infer_type(mime)
+    if media_type in _ACCEPTED:
+        accepted, noun, kinds = _ACCEPTED[media_type]
+        if mime not in accepted:
+            raise MediaRejected(
+                "media_type_not_supported", f"{noun} must be {kinds}; these bytes are {_describe(mime)}"
+            )
+    animated = media_type == "sticker" and is_animated_webp(head)
+    limit = limits.limit_for(media_type, animated=animated)
+    if size > limit:
+        noun = ("an animated" if animated else "a static") + " sticker" if media_type == "sticker" else None
+        largest, this_one = _human_sizes(limit, size)
+        raise MediaTooLarge(f"{noun or _noun(media_type)} may be at most {largest}; this one is {this_one}")
+    mime = mime or "application/octet-stream"
+    return MediaVerdict(type=media_type, mime=mime, extension=extension_for(mime))
+
+
+def _infer_type(mime: str | None) -> str:
+    if mime in IMAGE_MIMES:
+        return "image"
+    if mime in STICKER_MIMES:
+        return "sticker"
+    if mime in AUDIO_MIMES:
+        return "audio"
+    if mime in VIDEO_MIMES:
+        return "video"
+    return "document"
+
+
+def _check_media_type(type: str) -> None:
+    if type not in MEDIA_TYPES:
+        raise MediaRejected(
+            "media_type_not_supported", f"{type!r} is not a media type; use one of {', '.join(MEDIA_TYPES)}"
+        )
+
+
+def _noun(type: str) -> str:
+    return _ACCEPTED[type][1] if type in _ACCEPTED else "a document"
+
+
+def _describe(mime: str | None) -> str:
+    return f"{mime} ({extension_for(mime).upper()})" if mime else "of a type wagate does not recognise"
+
+
+def _human_sizes(limit: int, size: int) -> tuple[str, str]:
+    """'5 MB' and '7.2 MB'; exact bytes when rounding would make both look the same."""
+    largest, this_one = _human(limit), _human(size)
+    return (largest, this_one) if largest != this_one else (f"{limit} bytes", f"{size} bytes")
+
+
+def _human(n: int) -> str:
+    for unit, scale in (("MB", 2**20), ("KB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"
+
+
+# --- names and hashes -----------------------------------------------------------------------------
+
+_EXTENSIONS = {
+    "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif",
+    "image/heic": "heic", "image/avif": "avif", "audio/ogg": "ogg", "application/ogg": "ogg",
+    "audio/mpeg": "mp3", "audio/aac": "aac", "audio/amr": "amr", "audio/amr-wb": "awb",
+    "audio/mp4": "m4a", "audio/wav": "wav", "audio/flac": "flac", "video/mp4": "mp4",
+    "video/ogg": "ogv", "video/webm": "webm", "video/x-matroska": "mkv", "video/quicktime": "mov",
+    "video/3gpp": "3gp", "video/3gpp2": "3g2", "video/x-msvideo": "avi", "application/pdf": "pdf",
+    "text/plain": "txt", "text/html": "html", "text/csv": "csv", "application/zip": "zip",
+    "application/rtf": "rtf", "application/msword": "doc", "application/vnd.ms-excel": "xls",
+    "application/vnd.ms-powerpoint": "ppt", "application/epub+zip": "epub",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.presentation": "odp",
+    "application/octet-stream": "bin", "application/x-ole-storage": "bin",
+    **dict(zip((mime for _, mime in _OOXML), ("docx", "xlsx", "pptx"), strict=True)),
+}  # fmt: skip
+_STEMS = {"image": "image", "ptt": "voice", "audio": "audio", "video": "video", "sticker": "sticker"}
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def extension_for(mime: str) -> str:
+    """The usual extension (no dot) for a mime type, parameters ignored; "bin" when unknown."""
+    base = mime.split(";", 1)[0].strip().lower()
+    if base in _EXTENSIONS:
+        return _EXTENSIONS[base]
+    import mimetypes
+
+    guessed = mimetypes.guess_extension(base)
+    return guessed.lstrip(".") if guessed else "bin"
+
+
+def default_filename(type: str, mime: str, stem: str = "file") -> str:
+    """A name for media that came without one: "image.jpg", "voice.ogg"; a document keeps `stem`
+    ("file.pdf")."""
+    name = _STEMS.get(type) or "".join(c for c in stem if c.isprintable() and c not in '/\\:*?"<>|')
+    return f"{name.strip(' .') or 'file'}.{extension_for(mime)}"
+
+
+# --- runner only: FFmpeg through PyAV -------------------------------------------------------------
+
+# Tenant bytes reach only the FFmpeg demuxer their sniffed type names, never FFmpeg's probing
+# (which would also try playlist demuxers that open other files and URLs).
+_DEMUXERS = {
+    "audio/mpeg": "mp3", "audio/aac": "aac", "audio/mp4": "mp4", "audio/amr": "amr",
+    "audio/amr-wb": "amr", "audio/wav": "wav", "audio/flac": "flac", "audio/ogg; codecs=vorbis": "ogg",
+    "audio/ogg; codecs=flac": "ogg", VOICE_MIME: "ogg", "video/mp4": "mp4", "video/quicktime": "mov",
+    "video/3gpp": "mp4", "video/webm": "matroska", "video/x-matroska": "matroska",
+}  # fmt: skip
+
+
+def to_voice_note(data: bytes) -> bytes:
+    """Audio (MP3, AAC, M4A, AMR, OGG/Vorbis, WAV, FLAC) as OGG/Opus, mono, 48 kHz: what WhatsApp
+    plays as a voice note. OGG/Opus is returned unchanged."""
+    mime = sniff_mime(data[:SNIFF_BYTES])
+    if mime == VOICE_MIME:
+        return data
+    unreadable = MediaRejected("media_type_not_supported", "the voice note could not be read as audio")
+    if mime not in VOICE_SOURCE_MIMES:
+        raise unreadable
+    av = _import_av()
+    out = io.BytesIO()
+    try:
+        with av.open(io.BytesIO(data), "r", format=_DEMUXERS[mime]) as source:
+            stream = next((s for s in source.streams if s.type == "audio"), None)
+            if stream is None:
+                raise unreadable
+            with av.open(out, "w", format="ogg") as sink:
+                opus = sink.add_stream("libopus", rate=48000, layout="mono")
+                opus.bit_rate = 32000
+                samples = _encode_all(sink, opus, _mono_48k(source.decode(stream), av))
+    except av.FFmpegError as exc:
+        raise unreadable from exc
+    if not samples:
+        raise unreadable
+    return out.getvalue()
+
+
+def _mono_48k(frames: Iterator[Any], av: Any) -> Iterator[Any]:
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=48000)
+    decoded = 0
+    for frame in frames:
+        decoded += frame.samples / frame.sample_rate
+        if decoded > VOICE_NOTE_MAX_SECONDS:
+            raise MediaTooLarge(f"a voice note may be at most {VOICE_NOTE_MAX_SECONDS // 60} minutes long")
+        yield from resampler.resample(frame)
+    yield from resampler.resample(None)
+
+
+def _encode_all(sink: Any, stream: Any, frames: Iterator[Any]) -> int:
+    samples = 0
+    for frame in frames:
+        frame.pts = samples
+        samples += frame.samples
+        sink.mux(stream.encode(frame))
+    sink.mux(stream.encode(None))
+    return samples
+
+
+def probe_video(data: bytes) -> tuple[str | None, str | None]:
+    """(video codec, audio codec) of a video's first streams, e.g. ("h264", "aac")."""
+    mime = sniff_mime(data[:SNIFF_BYTES])
+    unreadable = MediaRejected("media_type_not_supported", "the video could not be read")
+    if mime not in _DEMUXERS or not mime.startswith("video/"):
+        raise unreadable
+    av = _import_av()
+    try:
+        with av.open(io.BytesIO(data), "r", format=_DEMUXERS[mime]) as container:
+            video = next((s.codec_context.name for s in container.streams if s.type == "video"), None)
+            audio = next((s.codec_context.name for s in container.streams if s.type == "audio"), None)
+    except av.FFmpegError as exc:
+        raise unreadable from exc
+    return video, audio
+
+
+def _import_av() -> Any:
+    try:
+        import av
+    except ImportError as exc:  # the API lambda does not ship FFmpeg
+        raise RuntimeError("PyAV is not installed here; media conversion runs in the runner") from exc
+    return av
+
+
+# --- samples: real files for the local chatbot stand-in and tests ---------------------------------
+
+
+def sample_image(text: str = "wagate", *, size: tuple[int, int] = (320, 240)) -> bytes:
+    """A JPEG with `text` on it."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, (37, 211, 102))
+    ImageDraw.Draw(image).text((size[0] // 10, size[1] // 2), text, fill="white")
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+_AUDIO_SAMPLES = {  # kind -> (container, codec, sample rate, layout)
+    "opus": ("ogg", "libopus", 48000, "mono"),
+    "vorbis": ("ogg", "vorbis", 44100, "stereo"),  # FFmpeg's own Vorbis encoder: stereo only
+    "mp3": ("mp3", "libmp3lame", 44100, "mono"),
+    "aac": ("adts", "aac", 44100, "mono"),
+    "m4a": ("ipod", "aac", 44100, "mono"),  # the "ipod" muxer writes the M4A brand
+    "amr": ("amr", "libopencore_amrnb", 8000, "mono"),
+    "wav": ("wav", "pcm_s16le", 16000, "mono"),
+}
+AUDIO_SAMPLE_KINDS = tuple(_AUDIO_SAMPLES)
+
+
+def sample_audio(kind: str, seconds: float = 1.5) -> bytes:
+    """A 440 Hz tone of `seconds` encoded as `kind` (one of AUDIO_SAMPLE_KINDS)."""
+    import array
+    import math
+
+    container, codec, rate, layout = _AUDIO_SAMPLES[kind]
+    av = _import_av()
+    channels = 2 if layout == "stereo" else 1
+    total = int(seconds * rate)
+    out = io.BytesIO()
+    with av.open(out, "w", format=container) as sink:
+        stream = sink.add_stream(codec, rate=rate, layout=layout)
+        if codec == "vorbis":
+            stream.codec_context.options = {"strict": "experimental"}
+
+        def frames() -> Iterator[Any]:
+            for start in range(0, total, 1024):
+                count = min(1024, total - start)
+                wave = (int(8000 * math.sin(2 * math.pi * 440 * (start + i) / rate)) for i in range(count))
+                pcm = array.array("h", (v for v in wave for _ in range(channels)))
+                frame = av.AudioFrame(format="s16", layout=layout, samples=count)
+                frame.planes[0].update(pcm.tobytes())
+                frame.sample_rate = rate
+                yield frame
+
+        _encode_all(sink, stream, frames())
+    return out.getvalue()
+
+
+def sample_voice(seconds: float = 1.5) -> bytes:
+    """An OGG/Opus tone, mono 48 kHz: a voice note as WhatsApp records one."""
+    return sample_audio("opus", seconds)
+
+
+def sample_audio_mp3(seconds: float = 1.5) -> bytes:
+    return sample_audio("mp3", seconds)
+
+
+def sample_document(title: str = "wagate") -> bytes:
+    """A one-page PDF with `title` on it (same bytes for the same title)."""
+    import datetime
+
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_creation_date(datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    pdf.add_page()
+    pdf.set_font("helvetica", size=24)
+    pdf.cell(text=title)
+    return bytes(pdf.output())
+
+
+def sample_sticker(*, animated: bool = False) -> bytes:
+    """A 512x512 WebP sticker; three frames when `animated`."""
+    from PIL import Image, ImageDraw
+
+    frames = []
+    for i in range(3 if animated else 1):
+        image = Image.new("RGBA", (512, 512), (0, 0, 0, 0))
+        ImageDraw.Draw(image).ellipse((56 + 40 * i, 56, 456 - 40 * i, 456), fill=(255, 200, 0, 255))
+        frames.append(image)
+    buf = io.BytesIO()
+    frames[0].save(buf, "WEBP", save_all=animated, append_images=frames[1:], duration=200, loop=0)
+    return buf.getvalue()
+
+
+def sample_video_mp4() -> bytes:
+    """A one-second 128x96 MP4: H.264 video (libx264, in PyAV's wheel) and an AAC tone."""
+    from PIL import Image, ImageDraw
+
+    av = _import_av()
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as sink:
+        video = sink.add_stream("libx264", rate=12, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 128, 96, "yuv420p"
+        audio = sink.add_stream("aac", rate=44100, layout="mono")
+        for i in range(12):
+            image = Image.new("RGB", (128, 96), (37, 211, 102))
+            ImageDraw.Draw(image).rectangle((i * 8, 30, i * 8 + 24, 66), fill="white")
+            frame = av.VideoFrame.from_image(image)
+            frame.pts = i
+            sink.mux(video.encode(frame))
+        sink.mux(video.encode(None))
+        with av.open(io.BytesIO(sample_audio("aac", 1.0)), format="aac") as tone:
+            _encode_all(sink, audio, tone.decode(audio=0))
+    return out.getvalue()

@@ -258,7 +258,10 @@ def _puremagic_guesses(head: bytes) -> list[tuple[str, float]]:
         matches = puremagic.magic_string(head)
     except (puremagic.PureError, ValueError):
         return []
-    return [(m.mime_type, m.confidence) for m in matches if m.mime_type]
+    # the types WhatsApp takes as media are named by the rules above alone: puremagic also takes, say,
+    # a lone MPEG sync word for an MP3
+    media_mimes = IMAGE_MIMES | STICKER_MIMES | VIDEO_MIMES | {m.split(";")[0] for m in VOICE_SOURCE_MIMES}
+    return [(m.mime_type, m.confidence) for m in matches if m.mime_type and m.mime_type not in media_mimes]
 
 
 def _looks_like_text(head: bytes) -> bool:

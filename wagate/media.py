@@ -586,13 +586,17 @@ def sample_sticker(*, animated: bool = False) -> bytes:
 
 
 def sample_video_mp4() -> bytes:
-    """A one-second 128x96 MP4: H.264 video (libx264, in PyAV's wheel) and an AAC tone."""
+    """A one-second 128x96 MP4 with an AAC tone: H.264 video (libx264, in PyAV's wheels), or
+    MPEG-4 Part 2 from a PyAV built without it."""
     from PIL import Image, ImageDraw
 
     av = _import_av()
     out = io.BytesIO()
     with av.open(out, "w", format="mp4") as sink:
-        video = sink.add_stream("libx264", rate=12, options={"preset": "ultrafast"})
+        try:
+            video = sink.add_stream("libx264", rate=12, options={"preset": "ultrafast"})
+        except av.codec.codec.UnknownCodecError:
+            video = sink.add_stream("mpeg4", rate=12)
         video.width, video.height, video.pix_fmt = 128, 96, "yuv420p"
         audio = sink.add_stream("aac", rate=44100, layout="mono")
         for i in range(12):

@@ -252,8 +252,10 @@ def _sniff_other(head: bytes) -> str | None:
 
 
 def _puremagic_guesses(head: bytes) -> list[tuple[str, float]]:
-    import puremagic
-
+    try:
+        import puremagic
+    except ImportError:  # a package without it (say, a lambda bundle) only names documents less finely
+        return []
     try:
         matches = puremagic.magic_string(head)
     except (puremagic.PureError, ValueError):

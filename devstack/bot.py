@@ -6,6 +6,11 @@ Rules, so that demos and tests can steer it by what the customer writes:
     "!multi"         -> two replies
     "!long N"        -> one reply of N characters (lines of text; N up to 1,000,000)
     "!fail"          -> HTTP 500
+    "!image", "!voice", "!doc" -> a generated sample photo (JPEG), voice note (OGG/Opus) or PDF,
+                        served by the stand-in itself at /functions/v1/avatar-chat/samples/<name>
+    a file           -> "You sent <type> (<mime>, <size> bytes): <caption>"
+    a location       -> "You sent location (<latitude>, <longitude>): <name>"
+    a contact card   -> "You sent vcard: <name>"
     anything else    -> "You said: <text>"
 Behaviour knobs (env at start, or `POST /functions/v1/_local/bot` at run time, local only):
     BOT_DELAY_MS      delay before answering
@@ -54,7 +59,53 @@ class BotAnswer:
     body: dict | str
 
 
-def answer(request: dict, behaviour: BotBehaviour, rng: random.Random | None = None) -> BotAnswer:
+# What "!image", "!voice" and "!doc" answer with (name served under samples_url, the reply item).
+SAMPLE_REPLIES = {
+    "!image": ("image.jpg", lambda url: {"image": {"url": url}, "caption": "A sample photo"}),
+    "!voice": ("voice.ogg", lambda url: {"audio": {"url": url}, "voice": True}),
+    "!doc": (
+        "menu.pdf",
+        lambda url: {"document": {"url": url, "filename": "menu.pdf"}, "caption": "Our menu"},
+    ),
+}
+
+
+def sample_file(name: str) -> tuple[bytes, str] | None:
+    """The bytes and mime type of a sample the stand-in serves (generated, small)."""
+    from wagate import media
+
+    makers = {
+        "image.jpg": (lambda: media.sample_image("wagate sample"), "image/jpeg"),
+        "voice.ogg": (media.sample_voice, "audio/ogg"),
+        "menu.pdf": (lambda: media.sample_document("Menu"), "application/pdf"),
+    }
+    if name not in makers:
+        return None
+    make, mime = makers[name]
+    return make(), mime
+
+
+def describe(message: dict) -> str | None:
+    """The stand-in's answer to a message that is not text (None for text)."""
+    kind = message.get("type") or "chat"
+    caption = message.get("text") or ""
+    if kind == "location":
+        place = message.get("location") or {}
+        where = f"{place.get('latitude')}, {place.get('longitude')}"
+        return f"You sent location ({where}): {place.get('name') or ''}"
+    if kind == "vcard":
+        return f"You sent vcard: {(message.get('contact') or {}).get('name') or ''}"
+    if kind == "chat":
+        return None
+    media = message.get("media")
+    if not media:
+        return f"You sent {kind} (not kept: {message.get('media_error')}): {caption}"
+    return f"You sent {kind} ({media.get('mime')}, {media.get('size')} bytes): {caption}"
+
+
+def answer(
+    request: dict, behaviour: BotBehaviour, rng: random.Random | None = None, *, samples_url: str = ""
+) -> BotAnswer:
     """What avatar-chat answers to one request (pure: no I/O, no sleeping)."""
     rng = rng or random
     if behaviour.mode == "down":
@@ -67,7 +118,13 @@ def answer(request: dict, behaviour: BotBehaviour, rng: random.Random | None = N
         return BotAnswer(400, {"error": "message.text is required"})
     if behaviour.failure_rate and rng.random() < behaviour.failure_rate:
         return BotAnswer(500, {"error": "random failure (BOT_FAILURE_RATE)"})
+    described = describe(message)
+    if described is not None:
+        return BotAnswer(200, {"replies": [{"text": described}]})
     command = text.strip()
+    if command in SAMPLE_REPLIES and samples_url:
+        name, item = SAMPLE_REPLIES[command]
+        return BotAnswer(200, {"replies": [item(f"{samples_url.rstrip('/')}/{name}")]})
     if command == "!fail":
         return BotAnswer(500, {"error": "asked to fail"})
     if command == "!none":

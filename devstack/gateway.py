@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from devstack.bot import BotBehaviour, answer
+from devstack.bot import BotBehaviour, answer, sample_file
 
 HOP_BY_HOP = {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"}
 
@@ -66,6 +66,7 @@ def build_app(
     signing_secret: str,
 ) -> Starlette:
     verifier = Webhook(signing_secret)
+    samples: dict[str, tuple[bytes, str]] = {}  # the stand-in's sample files, made once
     client = httpx.AsyncClient(
         base_url=postgrest_url, timeout=30.0, limits=httpx.Limits(max_keepalive_connections=50)
     )
@@ -130,10 +131,19 @@ def build_app(
             return JSONResponse({"error": "body must be JSON"}, status_code=400)
         if bot.delay_ms:
             await asyncio.sleep(bot.delay_ms / 1000)
-        result = answer(payload, bot)
+        result = answer(payload, bot, samples_url=str(request.url_for("avatar_chat_sample", name="x"))[:-1])
         if isinstance(result.body, str):
             return Response(result.body, status_code=result.status, media_type="text/html")
         return JSONResponse(result.body, status_code=result.status)
+
+    async def avatar_chat_sample(request: Request) -> Response:
+        found = samples.get(request.path_params["name"])
+        if found is None:
+            found = sample_file(request.path_params["name"])
+            if found is None:
+                return JSONResponse({"error": "no such sample"}, status_code=404)
+            samples[request.path_params["name"]] = found
+        return Response(found[0], media_type=found[1])
 
     async def bot_settings(request: Request) -> Response:
         if request.method == "POST":
@@ -162,6 +172,12 @@ def build_app(
             Route("/auth/v1/.well-known/jwks.json", jwks),
             Route("/auth/v1/_local/jwks", _local_only(service_key, set_jwks), methods=["POST"]),
             Route("/functions/v1/avatar-chat", avatar_chat, methods=["POST"]),
+            Route(
+                "/functions/v1/avatar-chat/samples/{name}",
+                avatar_chat_sample,
+                methods=["GET"],
+                name="avatar_chat_sample",
+            ),
             Route(
                 "/functions/v1/_local/bot", _local_only(service_key, bot_settings), methods=["GET", "POST"]
             ),

@@ -11,10 +11,13 @@ No key wagate holds (service key, JWT secret) is ever sent to either.
 Request (JSON), signed per Standard Webhooks (`webhook-id` = the stored message's row id, the same
 on every retry, `webhook-timestamp`, `webhook-signature`; wagate/signing.py):
     {"chatbot_id", "session_id", "conversation_id", "channel": "whatsapp_web",
-     "message": {"id", "text", "timestamp"}, "customer": {"phone", "lid", "name", "country"}}
+     "message": {"id", "text", "timestamp", "type", "media", "media_error", "location", "contact"},
+     "customer": {"phone", "lid", "name", "country"}}
     header Idempotency-Key: the stored message's row id (the same for every retry)
 Response 200 (JSON): {"replies": [{"text": "..."}, ...]}   (zero, one or several messages)
-    also accepted: {"reply": "..."} or {"text": "..."} for a single reply.
+    also accepted: {"reply": "..."} or {"text": "..."} for a single reply; files as
+    {"image": {"url"}, "caption"}, {"document": {"url", "filename"}}, {"audio": {"url"}, "voice": true},
+    {"video": {"url"}}, {"sticker": {"url"}} (fetched through the endpoint guard: runner/media.py).
 Each attempt is bounded as a whole by BOT_TIMEOUT_S (waiting for a connection, connecting, the
 answer's last byte) and its answer by BOT_MAX_ANSWER_BYTES. Timeouts, transport errors, 429 and
 5xx are retried with backoff; other answers are final. A reply longer than WhatsApp's limit is split
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from runner.media import MediaReply
 from wagate import failures
 from wagate.backoff import compute_backoff
 from wagate.endpoints import EndpointAnswer, EndpointFailure, GuardedClients, post
@@ -82,29 +86,32 @@ class BotRequest:
     secrets: tuple[str, ...]  # sign the call (two while a rotation's overlap lasts)
 
 
-def parse_replies(body: object) -> list[str]:
-    """The reply texts in an avatar-chat answer, long ones split to WhatsApp's limit (pure)."""
+MEDIA_REPLY_TYPES = ("image", "audio", "video", "document", "sticker")
+
+
+def parse_replies(body: object) -> list[str | MediaReply]:
+    """The replies in an avatar-chat answer (pure): texts, long ones split to WhatsApp's limit, and
+    files (`{"image": {"url"}, "caption"}`, `{"document": {"url", "filename"}}`,
+    `{"audio": {"url"}, "voice": true}`, video, sticker) as MediaReply."""
     if not isinstance(body, dict):
         raise BotError("chatbot answered with a JSON value that is not an object")
     if "replies" in body:
         items = body["replies"]
         if not isinstance(items, list):
             raise BotError("chatbot answer: 'replies' is not a list")
-        texts = [item.get("text") if isinstance(item, dict) else item for item in items]
     elif "reply" in body or "text" in body:
-        texts = [body.get("reply", body.get("text"))]
+        items = [body.get("reply", body.get("text"))]
     else:
         raise BotError("chatbot answer has no 'replies'")
-    replies: list[str] = []
-    for text in texts:
+    replies: list[str | MediaReply] = []
+    for item in items:
+        if isinstance(item, dict) and any(kind in item for kind in MEDIA_REPLY_TYPES):
+            replies.append(_media_reply(item))
+            continue
+        text = item.get("text") if isinstance(item, dict) else item
         if text is None:
             continue
-        if not isinstance(text, str):
-            raise BotError("chatbot answer: a reply text is not a string")
-        if "\x00" in text or not _is_storable(text):
-            raise BotError(
-                "chatbot answer: a reply text holds characters that cannot be sent (NUL, lone surrogates)"
-            )
+        _check_text(text, "a reply text")
         if text.strip():
             replies.extend(split_text(text))
     if len(replies) > MAX_REPLY_MESSAGES:
@@ -112,6 +119,38 @@ def parse_replies(body: object) -> list[str]:
             f"chatbot answer too long: {len(replies)} WhatsApp messages (at most {MAX_REPLY_MESSAGES})"
         )
     return replies
+
+
+def _check_text(text: object, what: str) -> None:
+    if not isinstance(text, str):
+        raise BotError(f"chatbot answer: {what} is not a string")
+    if "\x00" in text or not _is_storable(text):
+        raise BotError(f"chatbot answer: {what} holds characters that cannot be sent (NUL, lone surrogates)")
+
+
+def _media_reply(item: dict) -> MediaReply:
+    kinds = [kind for kind in MEDIA_REPLY_TYPES if kind in item]
+    if len(kinds) > 1:
+        raise BotError(f"chatbot answer: a reply has more than one file ({', '.join(kinds)})")
+    kind = kinds[0]
+    spec = item[kind]
+    if not isinstance(spec, dict) or not isinstance(spec.get("url"), str) or not spec["url"].strip():
+        raise BotError(f"chatbot answer: '{kind}' needs an object with a 'url'")
+    caption = item.get("caption", "")
+    if caption is None:
+        caption = ""
+    _check_text(caption, f"the {kind}'s caption")
+    if len(caption) > MAX_TEXT_LENGTH:
+        raise BotError(f"chatbot answer: the {kind}'s caption is longer than {MAX_TEXT_LENGTH} characters")
+    filename = spec.get("filename")
+    if filename is not None:
+        _check_text(filename, f"the {kind}'s filename")
+    voice = item.get("voice", spec.get("voice", False))
+    if not isinstance(voice, bool) or (voice and kind != "audio"):
+        raise BotError("chatbot answer: 'voice' is true or false, and only for 'audio'")
+    return MediaReply(
+        type="ptt" if voice else kind, url=spec["url"].strip(), caption=caption, filename=filename or None
+    )
 
 
 def _is_storable(text: str) -> bool:
@@ -178,7 +217,7 @@ class BotClient:
         await self._project.aclose()
         await self._tenants.aclose()
 
-    async def ask(self, request: BotRequest) -> list[str]:
+    async def ask(self, request: BotRequest) -> list[str | MediaReply]:
         if not request.secrets:
             raise BotError(
                 "the chatbot's endpoint has no signing secret: make one with "
@@ -219,7 +258,7 @@ class BotClient:
         return await self._tenants.post(request.tenant, request.url, content=body, headers=headers, **limits)
 
 
-def _replies_of(answer: EndpointAnswer) -> list[str]:
+def _replies_of(answer: EndpointAnswer) -> list[str | MediaReply]:
     try:
         body = json.loads(answer.body)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:

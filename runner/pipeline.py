@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from runner.botclient import BotError, BotRequest
+from runner.media import MediaFailure, MediaReply, contact_of, location_of
 from runner.repository import StoreUnavailable
 from wagate import failures
 from wagate.backoff import compute_backoff
+from wagate.media import MEDIA_TYPES, MESSAGE_TYPES
 from wagate.phone import country_of
 from wagate.status import Direction, MessageStatus
 
@@ -173,13 +175,15 @@ class ConversationPipeline:
             "customer_phone": customer.phone,
         }
         kind = message.get("type", "chat")
+        kind = "vcard" if kind == "multi_vcard" else kind
+        row.update(_content_of(kind, message))
         if message.get("undecryptable"):
             row["status"], row["error"], row["error_code"] = (
                 str(MessageStatus.FAILED),
                 "WhatsApp Web could not decrypt this message",
                 failures.UNDECRYPTABLE,
             )
-        elif kind != "chat":
+        elif kind not in MESSAGE_TYPES:
             row["status"], row["error"], row["error_code"] = (
                 str(MessageStatus.FAILED),
                 f"unsupported message type: {kind}",
@@ -265,8 +269,16 @@ class ConversationPipeline:
             await deps.repo.mark_message(
                 inbound["id"], deps.settings.runner_id, session.epoch, MessageStatus.REPLYING
             )
+        if (
+            inbound.get("type") in MEDIA_TYPES
+            and not inbound.get("media_key")
+            and not inbound.get("media_error")
+        ):
+            kept = await deps.media.keep_inbound(session, inbound)
+            inbound = {**inbound, **kept}
+            await deps.repo.record_media(inbound["id"], kept)
         try:
-            texts = await self._ask_chatbot(inbound)
+            replies = await self._replies_for(inbound)
         except BotError as exc:
             log.warning(
                 "chatbot failed", extra={"session_id": session.id, "code": exc.code, "reason": exc.reason}
@@ -280,22 +292,40 @@ class ConversationPipeline:
                 error_code=exc.code,
             )
             return
-        replies = await deps.repo.rpc(
+        stored_replies = await deps.repo.rpc(
             "store_replies",
             p_inbound_id=inbound["id"],
             p_runner_id=deps.settings.runner_id,
             p_epoch=session.epoch,
-            p_whatsapp_ids=[new_whatsapp_id() for _ in texts],
-            p_texts=texts,
+            p_replies=[{"message_id": new_whatsapp_id(), **reply} for reply in replies],
         )
-        if not replies and texts:
+        if not stored_replies and replies:
             # Stored already (a retried call whose first answer was lost): send what still waits.
             stored = await deps.repo.replies_to(inbound["id"])
-            replies = [r for r in stored if r["status"] == MessageStatus.QUEUED]
-        for reply in replies or []:
+            stored_replies = [r for r in stored if r["status"] == MessageStatus.QUEUED]
+        for reply in stored_replies or []:
             await self.send(reply, check_number=False)
 
-    async def _ask_chatbot(self, inbound: dict) -> list[str]:
+    async def _replies_for(self, inbound: dict) -> list[dict]:
+        """The chatbot's replies as rows to store: texts, and files fetched and kept in S3 (a file
+        that cannot be sent fails the customer's message with the reason)."""
+        session = self.session
+        replies = []
+        for answer in await self._ask_chatbot(inbound):
+            if isinstance(answer, str):
+                replies.append({"text": answer, "type": "chat"})
+                continue
+            try:
+                replies.append(
+                    await session.deps.media.keep_reply(
+                        answer, user_id=session.row["user_id"], session_id=session.id
+                    )
+                )
+            except MediaFailure as exc:
+                raise BotError(exc.reason, exc.code) from exc
+        return replies
+
+    async def _ask_chatbot(self, inbound: dict) -> list[str | MediaReply]:
         """The chatbot's replies: the session's own endpoint (its owner's chatbot, through the
         endpoint guard, signed with the chatbot's secret) or the project's avatar-chat."""
         session, deps = self.session, self.session.deps
@@ -315,6 +345,11 @@ class ConversationPipeline:
                     "id": inbound["message_id"],
                     "text": inbound["content"],
                     "timestamp": inbound["timestamp"],
+                    "type": inbound.get("type") or "chat",
+                    "media": deps.media.presented(inbound),
+                    "media_error": inbound.get("media_error"),
+                    "location": inbound.get("location"),
+                    "contact": inbound.get("contact"),
                 },
                 "customer": {
                     "phone": inbound.get("customer_phone"),
@@ -364,12 +399,26 @@ class ConversationPipeline:
         if session.delivery_stopped:
             return  # the page is closing: the row stays queued for the next owner
         try:
-            result = await session.send_text(
-                chat=row.get("chat_id"),
-                to=row["to_number"],
-                text=row["content"],
-                whatsapp_id=row["message_id"],
+            if row.get("type", "chat") == "chat":
+                result = await session.send_text(
+                    chat=row.get("chat_id"),
+                    to=row["to_number"],
+                    text=row["content"],
+                    whatsapp_id=row["message_id"],
+                )
+            else:
+                result = await self._send_file(row)
+        except MediaFailure as exc:
+            await deps.repo.mark_message(
+                row["id"],
+                runner_id,
+                session.epoch,
+                MessageStatus.FAILED,
+                error=exc.reason,
+                error_code=exc.code,
+                expected_status=MessageStatus.QUEUED,
             )
+            return
         except Exception as exc:  # the page failed the send: recorded, not retried blindly
             if session.delivery_stopped:
                 raise  # closed under the send: it stays queued, the next owner sends it (same id)
@@ -395,6 +444,31 @@ class ConversationPipeline:
         )
         log.info("message.sent", extra={"session_id": session.id, "message_row": row["id"]})
 
+    async def _send_file(self, row: dict) -> dict:
+        """Send an outbound file: its bytes from S3 (a voice note converted first), as a document
+        when it is a video this browser cannot prepare (no H.264 in Debian's Chromium)."""
+        session, deps = self.session, self.session.deps
+        if not row.get("media_key"):
+            raise MediaFailure("the message's file is missing", failures.MEDIA_NOT_FOUND)
+        data, changed = await deps.media.file_to_send(row)
+        kind = row["type"]
+        if kind == "video" and not await session.can_send_video():
+            kind = "document"
+            changed["type"] = "document"
+        if changed:
+            await deps.repo.record_media(row["id"], changed)
+            row = {**row, **changed}
+        return await session.send_media(
+            chat=row.get("chat_id"),
+            to=row["to_number"],
+            whatsapp_id=row["message_id"],
+            data=data,
+            mime=row["media_mime"],
+            filename=row.get("media_filename"),
+            caption=row.get("content") or "",
+            kind=kind,
+        )
+
     # ------------------------------------------------------------------ recovery
     async def resume_unfinished(self) -> int:
         """After (re)connecting: answer what was received but not answered, send what is queued
@@ -411,6 +485,26 @@ class ConversationPipeline:
                     row.get("chat_id") or row["to_number"], row["id"], lambda r=row: self.send_by_id(r["id"])
                 )
         return len(rows)
+
+
+def _content_of(kind: str, message: dict) -> dict:
+    """What a message of this kind keeps beyond its text: its type, what WhatsApp said of its file
+    (the file itself is downloaded before the chatbot is asked), a location, a contact card."""
+    if kind not in MESSAGE_TYPES or kind == "chat":
+        return {}
+    fields: dict = {"type": kind}
+    if kind in MEDIA_TYPES:
+        media = message.get("media") or {}
+        fields["media_mime"] = media.get("mimetype")
+        fields["media_filename"] = media.get("filename")
+        size = media.get("size")
+        fields["media_size"] = int(size) if isinstance(size, int | float) and size >= 0 else None
+    elif kind == "location":
+        fields["location"] = location_of(message.get("location"))
+    elif kind == "vcard":
+        cards = message.get("vcards") or []
+        fields["contact"] = contact_of(cards[0] if cards else None)
+    return fields
 
 
 def _customer_key(row: dict) -> str:

@@ -228,3 +228,8 @@ class RunnerRepository:
             p_acks=[acks[key] for key in keys],
         )
         return int(changed or 0)
+
+    async def record_media(self, message_row_id: str, fields: dict) -> dict | None:
+        """What became of a message's file: where it is kept (key, mime, size, sha256) or why not."""
+        rows = await self.store.update(MESSAGES, fields, where={"id": eq(message_row_id)})
+        return rows[0] if rows else None

@@ -18,6 +18,7 @@ from runner.browser import BrowserOwner
 from runner.chatbots import ChatbotProfiles
 from runner.checkpoint import CheckpointBucket, Checkpoints, ContextStrategy, ProfileStrategy, Sealer
 from runner.erasure import Erasures
+from runner.media import RunnerMedia
 from runner.platform import PlatformReporter
 from runner.queues import ReceivedCommand, RunnerQueues
 from runner.repository import LeaseLost, RunnerRepository
@@ -65,6 +66,7 @@ class Runner:
         self.queues = RunnerQueues(max_receives=settings.max_receives)
         self.queues.on_recreated = self._resume_all
         self.bot = BotClient.from_settings(settings)
+        self.media = RunnerMedia.from_settings(settings)
         self.browser = BrowserOwner(
             on_browser_lost=self._browser_lost, dies_with_runner=settings.browser_dies_with_runner
         )
@@ -89,6 +91,7 @@ class Runner:
             checkpoints=self.checkpoints,
             acks=self.acks.book,
             chatbots=ChatbotProfiles(self.repo, ttl_s=settings.bot_profile_ttl_s),
+            media=self.media,
             warm=self.warm,
         )
         self.erasures = Erasures(settings, self.repo, self.checkpoints, self.sessions)
@@ -183,6 +186,7 @@ class Runner:
         await self.platform.report(0, force=True)  # nothing held: scale-in may take this task
         await self.platform.aclose()
         await self.bot.aclose()
+        await self.media.aclose()
         await self.repo.aclose()
         self._remove_pid_file()
         log.info("runner stopped", extra=self.log_extra)

@@ -4,6 +4,7 @@ and the status machine that mirrors it into the session row (every write fenced 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import logging
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from runner.browser import BrowserOwner
     from runner.chatbots import ChatbotProfiles
     from runner.checkpoint import Checkpoints
+    from runner.media import RunnerMedia
     from runner.repository import RunnerRepository
     from runner.settings import RunnerSettings
     from runner.warm import WarmPages
@@ -55,6 +57,7 @@ class SessionDeps:
     checkpoints: Checkpoints
     acks: AckBook
     chatbots: ChatbotProfiles
+    media: RunnerMedia
     warm: WarmPages | None = None
 
 
@@ -92,6 +95,7 @@ class WhatsAppSession:
         self.delivery_stopped = False  # the page no longer talks to WhatsApp (closing)
         self.restoring = False  # opened from a checkpoint (a saved login), not for a QR code
         self.settled = asyncio.Event()  # opening is over: a QR, a login, an end, or closed
+        self._video: bool | None = None  # whether the browser can prepare a video (can_send_video)
 
     @property
     def log_extra(self) -> dict:
@@ -581,6 +585,57 @@ class WhatsAppSession:
         return await self.page.evaluate(
             "a => window.__wagate.sendText(a)", {**target, "text": text, "id": whatsapp_id, **signals}
         )
+
+    async def send_media(
+        self,
+        *,
+        chat: str | None,
+        to: str,
+        whatsapp_id: str,
+        data: bytes,
+        mime: str,
+        filename: str | None,
+        caption: str,
+        kind: str,
+    ) -> dict:
+        """Send a file through WhatsApp Web's own media pipeline (prepared, encrypted and uploaded
+        by the page), into `chat` or to the phone number `to`."""
+        if self.page is None:
+            raise RuntimeError("session has no page")
+        settings = self.deps.settings
+        return await self.page.evaluate(
+            "a => window.__wagate.sendMedia(a)",
+            {
+                "chat": chat,
+                "to": to,
+                "id": whatsapp_id,
+                "data": base64.b64encode(data).decode(),
+                "mimetype": mime.split(";")[0].strip() if kind != "ptt" else mime,
+                "filename": filename,
+                "caption": caption,
+                "type": kind,
+                "seen": settings.send_seen,
+                "typing": settings.send_typing,
+            },
+        )
+
+    async def download_media(self, *, chat: str | None, key: str, max_bytes: int) -> dict:
+        """A received file's bytes (base64 in `data`) as WhatsApp Web downloads and decrypts them,
+        or `{"error", "reason"}`."""
+        if self.page is None:
+            raise RuntimeError("session has no page")
+        serialized = f"false_{chat}_{key}" if chat else None
+        return await self.page.evaluate(
+            "a => window.__wagate.downloadMedia(a)", {"id": serialized, "key": key, "maxBytes": max_bytes}
+        )
+
+    async def can_send_video(self) -> bool:
+        """Whether this browser can prepare a video (H.264); asked once per page."""
+        if self._video is None:
+            if self.page is None:
+                return False
+            self._video = bool(await self.page.evaluate("() => window.__wagate.canSendVideo()"))
+        return self._video
 
     async def end(self, status: SessionStatus | None) -> None:
         """The user ended the session (API disconnect or delete): record it, log the device out on

@@ -140,6 +140,10 @@ class Settings:
     api_calls_per_minute: int = 600  # per user, every authenticated API call
     sends_per_minute: int = 60  # per session, POST /api/messages/send
     http_timeout_s: float = 10.0
+    # Media (wagate/media_store.py): the bucket (the checkpoint bucket unless set) and how long a
+    # presigned URL lives.
+    media_bucket: str = ""
+    media_url_ttl_s: int = 900
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -161,6 +165,8 @@ class Settings:
             api_calls_per_minute=_int(env, "WAGATE_API_CALLS_PER_MINUTE", 600),
             sends_per_minute=_int(env, "WAGATE_SENDS_PER_MINUTE", 60),
             http_timeout_s=_float(env, "WAGATE_HTTP_TIMEOUT_S", 10.0),
+            media_bucket=env.get("WAGATE_MEDIA_BUCKET") or env["WAGATE_CHECKPOINT_BUCKET"],
+            media_url_ttl_s=_int(env, "WAGATE_MEDIA_URL_TTL_S", 900),
             extra=env,
         )
 

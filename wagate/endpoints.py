@@ -252,12 +252,23 @@ class GuardedClients:
         deadline_s: float,
         max_bytes: int,
     ) -> EndpointAnswer:
+        return await self._call(
+            tenant, "POST", url, content=content, headers=headers, deadline_s=deadline_s, max_bytes=max_bytes
+        )
+
+    async def get(
+        self, tenant: str, url: str, *, deadline_s: float, max_bytes: int, headers: Mapping[str, str] = {}
+    ) -> EndpointAnswer:
+        """GET a file a tenant named (a media URL): the body as sent, at most `max_bytes`."""
+        return await self._call(
+            tenant, "GET", url, headers=headers, deadline_s=deadline_s, max_bytes=max_bytes
+        )
+
+    async def _call(self, tenant: str, method: str, url: str, **options) -> EndpointAnswer:
         pool = self._pool(tenant)
         pool.in_use += 1
         try:
-            return await post(
-                pool.client, url, content=content, headers=headers, deadline_s=deadline_s, max_bytes=max_bytes
-            )
+            return await request(pool.client, method, url, **options)
         finally:
             pool.in_use -= 1
             pool.last_used = time.monotonic()
@@ -286,10 +297,28 @@ async def post(
 ) -> EndpointAnswer:
     """POST `content` and read the whole answer within `deadline_s` (waiting for a connection,
     connecting, sending, every byte of the body) and at most `max_bytes` of it."""
+    return await request(
+        client, "POST", url, content=content, headers=headers, deadline_s=deadline_s, max_bytes=max_bytes
+    )
+
+
+async def request(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    deadline_s: float,
+    max_bytes: int,
+    content: bytes | None = None,
+) -> EndpointAnswer:
+    """One call through the guard within `deadline_s`, its answer at most `max_bytes`. A POST's
+    answer may come compressed (decoded here, capped once decoded); a GET fetches a file as is."""
+    compressed = method == "POST"
     try:
         async with asyncio.timeout(deadline_s):
-            request_headers = {**headers, "Accept-Encoding": "gzip, deflate"}
-            async with client.stream("POST", url, content=content, headers=request_headers) as response:
+            request_headers = {**headers, "Accept-Encoding": "gzip, deflate" if compressed else "identity"}
+            async with client.stream(method, url, content=content, headers=request_headers) as response:
                 if response.is_redirect:
                     raise EndpointFailure("redirect", "the endpoint answered with a redirect")
                 raw = bytearray()
@@ -297,7 +326,8 @@ async def post(
                     raw += chunk
                     if len(raw) > max_bytes:
                         raise EndpointFailure("too_large", f"the answer is larger than {max_bytes} bytes")
-                body = _decoded(bytes(raw), response.headers.get("content-encoding", ""), max_bytes)
+                encoding = response.headers.get("content-encoding", "") if compressed else ""
+                body = _decoded(bytes(raw), encoding, max_bytes)
                 return EndpointAnswer(response.status_code, body, dict(response.headers))
     except TimeoutError as exc:
         raise EndpointFailure("timeout", f"no complete answer within {deadline_s:g} s") from exc
@@ -327,6 +357,7 @@ __all__ = [
     "check_endpoint",
     "endpoint_policy",
     "post",
+    "request",
 ]
 
 

@@ -41,6 +41,12 @@ class PayloadTooLarge(InvalidInput):
     code = "payload_too_large"
 
 
+class UnsupportedMedia(InvalidInput):
+    """A file of a kind WhatsApp does not take as asked (415)."""
+
+    code = "media_type_not_supported"
+
+
 class Unauthorized(WagateError):
     code = "unauthorized"
 

@@ -102,6 +102,11 @@ CHATBOT_BAD_ANSWER = "chatbot_bad_answer"
 CHATBOT_ANSWER_TOO_LARGE = "chatbot_answer_too_large"
 CHATBOT_REDIRECT = "chatbot_redirect"
 ENDPOINT_NOT_ALLOWED = "endpoint_not_allowed"
+# a file that cannot be sent (a chatbot's reply, an API send): the same codes as the API's 4xx
+MEDIA_TOO_LARGE = "media_too_large"
+MEDIA_NOT_SUPPORTED = "media_type_not_supported"
+MEDIA_UNREACHABLE = "media_unreachable"
+MEDIA_NOT_FOUND = "media_not_found"
 
 UNKNOWN = "unknown"  # recorded before error codes existed (the migration replaced its words)
 
@@ -141,4 +146,8 @@ MESSAGE_CODES = (
     CHATBOT_ANSWER_TOO_LARGE,
     CHATBOT_REDIRECT,
     ENDPOINT_NOT_ALLOWED,
+    MEDIA_TOO_LARGE,
+    MEDIA_NOT_SUPPORTED,
+    MEDIA_UNREACHABLE,
+    MEDIA_NOT_FOUND,
 )

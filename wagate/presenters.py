@@ -76,7 +76,25 @@ def public_session(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def public_message(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: row.get(name) for name in MESSAGE_FIELDS}
+    """A message as callers see it (the same object as events carry: wagate_public_message in SQL).
+    A media message's text (`content`) is its caption; its file is `media`, fetched through
+    GET /api/messages/{id}/media."""
+    message = {name: row.get(name) for name in MESSAGE_FIELDS}
+    message["type"] = row.get("type") or "chat"
+    message["media"] = (
+        {
+            "mime": row.get("media_mime"),
+            "size": row.get("media_size"),
+            "sha256": row.get("media_sha256"),
+            "filename": row.get("media_filename"),
+        }
+        if row.get("media_key")
+        else None
+    )
+    message["media_error"] = row.get("media_error")
+    message["location"] = row.get("location")
+    message["contact"] = row.get("contact")
+    return message
 
 
 def public_chatbot(row: Mapping[str, Any], secret: Mapping[str, Any] | None, now: datetime) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from wagate.commands import Command, CommandType
 from wagate.endpoints import check_endpoint
 from wagate.errors import (
     Conflict,
+    InvalidInput,
     NotFound,
     QueueError,
     RateLimited,
@@ -35,6 +36,9 @@ from wagate.errors import (
     Unauthorized,
     WagateError,
 )
+from wagate.media import MediaLimits
+from wagate.media_api import MediaApi, media_type_field
+from wagate.media_store import MediaStore, session_prefix
 from wagate.objects import ObjectStore
 from wagate.presenters import (
     decode_cursor,
@@ -85,7 +89,16 @@ CREATE_SESSION_BODY = BodySchema(
 )
 DISCONNECT_SESSION_BODY = BodySchema((Field("session_id", uuid_field),))
 SEND_MESSAGE_BODY = BodySchema(
-    (Field("session_id", uuid_field), Field("to", phone_field), Field("text", text_field()))
+    (
+        Field("session_id", uuid_field),
+        Field("to", phone_field),
+        Field("text", text_field(), required=False),
+        # a file instead of a text: uploaded (POST /api/media) or at an https URL, with a caption
+        Field("media_id", uuid_field, required=False),
+        Field("media_url", endpoint_url_field, required=False),
+        Field("caption", text_field(), required=False),
+        Field("type", media_type_field, required=False),
+    )
 )
 
 # create_session's SQLSTATE for a chatbot another user owns (answered as if it did not exist)
@@ -121,6 +134,8 @@ class GatewayService:
         store: Store,
         queues: CommandQueues,
         objects: ObjectStore,
+        media: MediaStore | None = None,
+        media_limits: MediaLimits | None = None,
         max_sessions_per_user: int = 20,
         api_calls_per_minute: int = 600,
         sends_per_minute: int = 60,
@@ -138,6 +153,14 @@ class GatewayService:
         self.allow_private_endpoints = allow_private_endpoints
         self.secret_rotation_overlap_s = secret_rotation_overlap_s
         self.clock = clock
+        self.media = media or MediaStore(objects.bucket, client=objects._client)
+        self.media_api = MediaApi(
+            store=store,
+            media=self.media,
+            limits=media_limits or MediaLimits(),
+            admit=self._admit,
+            allow_private_endpoints=allow_private_endpoints,
+        )
         self.webhooks = WebhookApi(
             store=store,
             admit=self._admit,
@@ -257,6 +280,7 @@ class GatewayService:
             self.queues.send(queue_url, command)
         if delete_messages:
             self.store.delete(MESSAGES, where={"session_id": eq(row["id"])})
+            self.media.delete_prefix(session_prefix(user.user_id, row["id"]))
         self.store.delete(SESSIONS, where={"id": eq(row["id"]), "user_id": eq(user.user_id)})
         log.info("session deleted", extra={"session_id": row["id"], "runner_id": row.get("runner_id")})
 
@@ -319,6 +343,15 @@ class GatewayService:
     # ------------------------------------------------------------------ messages
     def send_message(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
         fields = SEND_MESSAGE_BODY.validate(body)
+        media = [name for name in ("media_id", "media_url") if name in fields]
+        if len(media) > 1:
+            raise InvalidInput("give either 'media_id' or 'media_url', not both", code="invalid_media")
+        if not media and "text" not in fields:
+            raise InvalidInput("missing field 'text' (or 'media_id' / 'media_url')", code="missing_field")
+        if media and "text" in fields:
+            raise InvalidInput("a file's text is its 'caption', not 'text'", code="invalid_media")
+        if not media and ("caption" in fields or "type" in fields):
+            raise InvalidInput("'caption' and 'type' go with 'media_id' or 'media_url'", code="invalid_media")
         session = self._owned_session(user, fields["session_id"])
         if not _can_send(session):
             raise Conflict(f"the session is {session['status']}, not connected", code="session_not_connected")
@@ -337,32 +370,66 @@ class GatewayService:
             limit=1,
         )
         known = chats[0] if chats else None
-        (message,) = self.store.insert(
-            MESSAGES,
-            {
-                "session_id": session["id"],
-                "chatbot_id": session["chatbot_id"],
-                "message_id": provisional_message_id(),
-                "from_number": session.get("phone_number") or "",
-                "to_number": fields["to"],
-                "direction": Direction.OUTBOUND.value,
-                "content": fields["text"],
-                "status": MessageStatus.QUEUED.value,
-                "chat_id": known["chat_id"] if known else None,
-                "customer_lid": known["customer_lid"] if known else None,
-                "customer_phone": fields["to"],
-            },
-        )
+        row_id = str(uuid.uuid4())
+        file: Row = {}
+        if media:  # checked and stored under the message's own key before the row is written
+            file = self.media_api.store_for_send(
+                user,
+                session,
+                row_id,
+                media_id=fields.get("media_id"),
+                media_url=fields.get("media_url"),
+                wanted=fields.get("type"),
+            )
+        try:
+            (message,) = self.store.insert(
+                MESSAGES,
+                {
+                    "id": row_id,
+                    "session_id": session["id"],
+                    "chatbot_id": session["chatbot_id"],
+                    "message_id": provisional_message_id(),
+                    "from_number": session.get("phone_number") or "",
+                    "to_number": fields["to"],
+                    "direction": Direction.OUTBOUND.value,
+                    "content": fields.get("text", fields.get("caption", "")),
+                    "status": MessageStatus.QUEUED.value,
+                    "chat_id": known["chat_id"] if known else None,
+                    "customer_lid": known["customer_lid"] if known else None,
+                    "customer_phone": fields["to"],
+                    **file,
+                },
+            )
+        except StoreError:
+            if file:
+                self._forget_file(file["media_key"])
+            raise
+
+        def undo() -> None:
+            self.store.delete(MESSAGES, where={"id": eq(message["id"])})
+            if file:
+                self._forget_file(file["media_key"])
+
         # Without a live owner the row waits: the session's next owner sends what is still queued.
         queue_url = self._owner_queue_url(session)
         if queue_url:
             command = Command(
                 CommandType.SEND, session["id"], epoch=session["epoch"], payload={"message_id": message["id"]}
             )
-            self._send_or_undo(
-                queue_url, command, undo=lambda: self.store.delete(MESSAGES, where={"id": eq(message["id"])})
-            )
+            self._send_or_undo(queue_url, command, undo=undo)
         return public_message(message)
+
+    def _forget_file(self, key: str) -> None:
+        try:
+            self.media.delete(key)
+        except WagateError:
+            log.exception("could not delete the file of a message not written", extra={"key": key})
+
+    def create_media_upload(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.media_api.create_upload(user, body)
+
+    def message_media(self, user: Principal, message_id: str) -> dict[str, Any]:
+        return self.media_api.link(user, message_id)
 
     def list_messages(self, user: Principal, session_id: str, query: Mapping[str, str]) -> dict[str, Any]:
         limit = limit_parameter(query.get("limit"), default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
@@ -489,6 +556,8 @@ class GatewayService:
             store=Store.from_settings(settings),
             queues=CommandQueues.from_settings(settings),
             objects=ObjectStore.from_settings(settings),
+            media=MediaStore.from_settings(settings),
+            media_limits=MediaLimits.from_env(settings.extra),
             max_sessions_per_user=settings.max_sessions_per_user,
             api_calls_per_minute=settings.api_calls_per_minute,
             sends_per_minute=settings.sends_per_minute,

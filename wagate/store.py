@@ -36,6 +36,7 @@ MESSAGES = "whatsapp_web_messages"
 RUNNERS = "whatsapp_web_runners"
 CHATBOTS = "wagate_chatbots"
 CHATBOT_SECRETS = "wagate_chatbot_secrets"
+MEDIA_UPLOADS = "wagate_media_uploads"
 
 Row = dict[str, Any]
 Where = Mapping[str, str]

@@ -25,6 +25,7 @@ from wagate.errors import (
     PayloadTooLarge,
     RateLimited,
     Unauthorized,
+    UnsupportedMedia,
     WagateError,
 )
 
@@ -33,6 +34,7 @@ log = logging.getLogger("wagate.api")
 # Most specific first.
 STATUS_BY_ERROR: tuple[tuple[type[WagateError], int], ...] = (
     (PayloadTooLarge, 413),
+    (UnsupportedMedia, 415),
     (InvalidInput, 400),
     (Unauthorized, 401),
     (NotFound, 404),

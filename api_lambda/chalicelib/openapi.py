@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import openapi_webhooks
+from chalicelib import openapi_media, openapi_webhooks
 from chalicelib.openapi_parts import TIME, UUID, body, errors, json_content, nullable, page_parameters, ref
 from wagate.failures import MESSAGE_CODES, SESSION_CODES
 from wagate.phone import E164_DIGITS_PATTERN
@@ -19,15 +19,19 @@ from wagate.validation import MAX_URL_LENGTH
 ERROR_CODES = {
     400: "invalid_json, invalid_body, missing_field, unknown_field, invalid_field, text_too_long, "
     "invalid_phone, invalid_parameter, invalid_cursor, unknown_event_type, endpoint_not_allowed (a "
-    "`bot_endpoint` or webhook `url` the endpoint guard refuses: the message says why)",
+    "`bot_endpoint`, webhook `url` or `media_url` the endpoint guard refuses: the message says why), "
+    "invalid_media, invalid_mime, invalid_filename, invalid_size, media_unreachable (`media_url` did not "
+    "answer 200 with the file)",
     401: "unauthorized (also a valid token whose user no longer exists), anonymous_not_allowed",
-    404: "session_not_found, qr_not_available, chatbot_not_found, webhook_not_found, delivery_not_found "
+    404: "session_not_found, qr_not_available, chatbot_not_found, webhook_not_found, delivery_not_found, "
+    "media_not_found (no such upload, or nothing PUT to it yet), message_not_found "
     "(another user's looks the same as none)",
     406: "not_acceptable (the QR image needs `Accept: image/png`)",
     409: "session_not_connected, too_many_sessions, session_busy, too_many_webhooks, delivery_in_progress",
     410: "qr_expired",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
+    413: "payload_too_large, media_too_large (over WhatsApp's limit for that kind of file)",
+    415: "unsupported_media_type (a body that is not JSON), media_type_not_supported (a file WhatsApp "
+    "does not take as asked: checked on its bytes)",
     429: "rate_limited (a user's API calls, a session's sends, per minute); wait `Retry-After` seconds",
     503: "database_unavailable, queue_unavailable, storage_unavailable, auth_unavailable",
 }
@@ -145,6 +149,7 @@ SCHEMAS: dict[str, Any] = {
             ),
             "edited_at": nullable({**TIME, "description": "When the customer last edited it."}),
             "revoked_at": nullable({**TIME, "description": "When the customer deleted it for everyone."}),
+            **openapi_media.MESSAGE_MEDIA_PROPERTIES,
         },
     },
     "CreateSessionRequest": {
@@ -177,11 +182,14 @@ SCHEMAS: dict[str, Any] = {
     "SendMessageRequest": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["session_id", "to", "text"],
+        "required": ["session_id", "to"],
+        "description": "A text (`text`), or a file (`media_id` or `media_url`, with an optional "
+        "`caption` and `type`).",
         "properties": {
             "session_id": {**UUID, "description": "The session's `id`."},
             "to": _PHONE,
             "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH, "pattern": "\\S"},
+            **openapi_media.SEND_MEDIA_PROPERTIES,
         },
     },
     "Health": {
@@ -274,7 +282,7 @@ PATHS: dict[str, Any] = {
     "/api/messages/send": {
         "post": {
             "operationId": "sendMessage",
-            "summary": "Queue a text message from a connected session.",
+            "summary": "Queue a text or a file from a connected session.",
             "requestBody": body("SendMessageRequest"),
             "responses": {
                 "202": json_content(
@@ -402,11 +410,11 @@ OPENAPI: dict[str, Any] = {
         "needs `Authorization: Bearer <Supabase access token>`. Errors are "
         '`{"error": {"code", "message"}}` with a stable `code`.',
     },
-    "paths": {**PATHS, **openapi_webhooks.PATHS},
+    "paths": {**PATHS, **openapi_webhooks.PATHS, **openapi_media.PATHS},
     "security": _AUTHENTICATED,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-        "schemas": {**SCHEMAS, **openapi_webhooks.SCHEMAS},
+        "schemas": {**SCHEMAS, **openapi_webhooks.SCHEMAS, **openapi_media.SCHEMAS},
         "responses": {f"Error{status}": _error_response(status) for status in ERROR_CODES},
     },
 }

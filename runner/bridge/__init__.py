@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-PARTS = ("core.js", "messages.js", "send.js", "main.js")
+PARTS = ("core.js", "messages.js", "send.js", "media.js", "main.js")
 _SOURCE = "\n".join((Path(__file__).parent / part).read_text() for part in PARTS)
 
 

@@ -4,7 +4,8 @@
 // to Python through the binding window.__wagateEmit. Parts, joined in this order into one script
 // by runner/bridge/__init__.py (which also sets SETTINGS): core.js (emitting, the page's sockets,
 // module lookup), messages.js (what a message is, LIDs, undecrypted messages, edits, acks),
-// send.js (chats, sending, receipts), main.js (login, logout, passkey, the API, boot).
+// send.js (chats, sending, receipts), media.js (files in and out), main.js (login, logout,
+// passkey, the API, boot).
 //
 // What it handles of the WhatsApp Web of 2026:
 // - every module lookup is guarded: a missing one is reported by name. The login modules are
@@ -17,7 +18,9 @@
 // - undecrypted messages (`ciphertext`, "Waiting for this message") are reported once they turn
 //   into the real message (`change:type`), or as undecryptable after SETTINGS.ciphertextWaitMs;
 // - edits (`change:body`) and deletions for everyone (type `revoked`) of reported messages;
-// - media: the text of a media message is its `caption`, never the thumbnail kept in `body`;
+// - media: the text of a media message is its `caption`, never the thumbnail kept in `body`; its
+//   file downloaded and decrypted by the page (downloadMedia), ours uploaded through the page's
+//   own media pipeline (media.js); locations and contact cards reported as such;
 // - unlinking from the phone: Cmd `logout_from_bridge` (2026) as well as `logout`, and the
 //   `post_logout=1` navigation;
 // - refreshing the QR: Cmd.refreshQR where it exists, else WAWebLaunchSocketUtils.refreshQR, else

@@ -120,6 +120,9 @@ const hookLogin = () => {
 const api = {
   version: BRIDGE_VERSION,
   sendText,
+  sendMedia,
+  downloadMedia,
+  canSendVideo,
   exists,
   seenAndTyping,
   async requestPairingCode(phone) {

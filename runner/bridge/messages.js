@@ -34,17 +34,23 @@ const serialize = (msg) => {
   const type = raw.type || "chat";
   const media = MEDIA_TYPES.has(type) || Boolean(raw.directPath);
   const remote = widText(id.remote);
+  // A location's and a contact card's body is not text either (a map thumbnail; the vCard).
+  const textless = media || type === "location" || type === "vcard" || type === "multi_vcard";
   return {
     id: id._serialized || String(id.id || ""),
     key: String(id.id || ""),
     fromMe: Boolean(id.fromMe),
     remote,
     // a media message's text is its caption; its body is a base64 thumbnail, never text
-    body: media ? String(raw.caption || "") : raw.body == null ? "" : String(raw.body),
+    body: textless ? String(raw.caption || "") : raw.body == null ? "" : String(raw.body),
     caption: raw.caption == null ? null : String(raw.caption),
     type,
     subtype: raw.subtype || null,
     hasMedia: media,
+    media: media ? { mimetype: raw.mimetype || null, size: raw.size || null, filename: raw.filename || null } : null,
+    // as whatsapp-web.js reads them: `loc` is "name\naddress"
+    location: type === "location" ? { latitude: raw.lat, longitude: raw.lng, description: raw.loc || null } : null,
+    vcards: type === "vcard" ? [String(raw.body || "")] : type === "multi_vcard" ? (raw.vcardList || []).map((c) => c.vcard) : null,
     t: raw.t || Math.floor(Date.now() / 1000),
     from: widText(raw.from),
     to: widText(raw.to),

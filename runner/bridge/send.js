@@ -34,7 +34,9 @@ const chatReadyOrThrow = async () => {
   if (!chats) throw new MissingModule("WAWebCollections");
 };
 
-const sendText = async ({ chat: chatId, to, text, id, seen, typing }) => {
+// Send into the customer's chat: `fields()` gives what the message carries beyond its envelope
+// (a text's body; a file's media fields, prepared and uploaded once the chat is known).
+const sendMessage = async ({ chat: chatId, to, id, seen, typing }, fields) => {
   await chatReadyOrThrow();
   const chat = await chatFor({ chat: chatId, to });
   // Blue ticks on what the customer wrote and "typing…" before the answer, as a person would
@@ -43,14 +45,15 @@ const sendText = async ({ chat: chatId, to, text, id, seen, typing }) => {
   if (typing && chats.ChatState.sendChatStateComposing) {
     Promise.resolve(chats.ChatState.sendChatStateComposing(chat.id)).catch(() => {});
   }
+  const content = await fields(chat);
   const MsgKey = chats.MsgKey.default || chats.MsgKey;
   const lidChat = typeof chat.id.isLid === "function" && chat.id.isLid();
   const from = lidChat && login.MeUser.getMaybeMeLidUser ? login.MeUser.getMaybeMeLidUser() : login.MeUser.getMaybeMePnUser();
   const key = new MsgKey({ from, to: chat.id, id: id || (await MsgKey.newId()), selfDir: "out" });
   const ephemeral = chats.Ephemeral && chats.Ephemeral.getEphemeralFields ? chats.Ephemeral.getEphemeralFields(chat) : {};
   const message = {
-    id: key, ack: 0, body: text, from, to: chat.id, local: true, self: "out",
-    t: Math.floor(Date.now() / 1000), isNewMsg: true, type: "chat", ...ephemeral,
+    id: key, ack: 0, from, to: chat.id, local: true, self: "out",
+    t: Math.floor(Date.now() / 1000), isNewMsg: true, type: "chat", ...ephemeral, ...content,
   };
   const [added, result] = chats.SendMsg.addAndSendMsgToChat(chat, message);
   await added;
@@ -60,6 +63,8 @@ const sendText = async ({ chat: chatId, to, text, id, seen, typing }) => {
   if (verdict && verdict !== "OK") throw new Error(`WhatsApp refused the message (${verdict})`);
   return { id: key._serialized || String(key.id), key: String(key.id), chat: widText(chat.id), outcome: outcome ?? null };
 };
+
+const sendText = async ({ text, ...target }) => sendMessage(target, async () => ({ body: text }));
 
 const exists = async (number) => {
   await chatReadyOrThrow();

@@ -133,7 +133,13 @@ def test_history_is_paginated_newest_first(stack, api, user, create_session) -> 
         "customer_lid",
         "edited_at",
         "revoked_at",
+        "type",
+        "media",
+        "media_error",
+        "location",
+        "contact",
     }
+    assert pages[0][0]["type"] == "chat" and pages[0][0]["media"] is None
 
 
 def test_history_pages_are_exact_when_timestamps_tie(stack, api, user, create_session) -> None:

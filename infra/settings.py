@@ -57,6 +57,11 @@ class StageSettings:
     retain_data: bool = False
     # Days a deleted or overwritten checkpoint stays recoverable before S3 expires it.
     checkpoint_noncurrent_days: int = 7
+    # Days a message's media bytes are kept (`media/…` in the checkpoint bucket) before S3 expires them.
+    media_retention_days: int = 90
+    # Origins whose pages may use the presigned media URLs from a browser, comma-separated. Any by
+    # default: a presigned URL is itself the authorization, CORS only lets a browser read the answer.
+    media_cors_origins: str = "*"
 
     def __post_init__(self) -> None:
         if not STAGE_PATTERN.match(self.stage):
@@ -71,6 +76,16 @@ class StageSettings:
             raise SettingsError("nat_gateways must be 1 (the cheap default) or 2 (one per AZ)")
         if not 1 <= self.target_utilization_percent <= 100:
             raise SettingsError("target_utilization_percent must be between 1 and 100")
+        if self.media_retention_days < 1:
+            raise SettingsError("media_retention_days must be at least 1")
+        if not self.media_cors_origin_list or not all(
+            origin == "*" or origin.startswith(("https://", "http://"))
+            for origin in self.media_cors_origin_list
+        ):
+            raise SettingsError(
+                "media_cors_origins must be `*` or comma-separated http(s) origins, "
+                f"got {self.media_cors_origins!r}"
+            )
 
     @property
     def stack_name(self) -> str:
@@ -89,6 +104,10 @@ class StageSettings:
     def runner_queue_prefix(self) -> str:
         """Runners create their queues (and each one's `…-dlq`) under this prefix; IAM is scoped to it."""
         return f"{self.resource_prefix}-runner-"
+
+    @property
+    def media_cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.media_cors_origins.split(",") if origin.strip()]
 
     @property
     def target_sessions_per_runner(self) -> float:

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from infra.components.api import API_SOURCE_DIR, Api
 from infra.components.checkpoints import CheckpointStore
+from infra.components.media import MediaStore
 from infra.components.network import Network
 from infra.components.queues import CommandQueues
 from infra.components.runners import RunnerFleet
@@ -53,6 +54,13 @@ class WagateStack(Stack):
         self.checkpoints = CheckpointStore(
             self, "Checkpoints", stage=settings.stage, noncurrent_days=settings.checkpoint_noncurrent_days
         )
+        self.media = MediaStore(
+            self,
+            "Media",
+            checkpoints=self.checkpoints,
+            retention_days=settings.media_retention_days,
+            cors_origins=settings.media_cors_origin_list,
+        )
         self.queues = CommandQueues(
             self,
             "Queues",
@@ -65,6 +73,7 @@ class WagateStack(Stack):
             settings=settings,
             queues=self.queues,
             checkpoints=self.checkpoints,
+            media=self.media,
             secret=self.secret,
             log_retention=log_retention,
             removal_policy=removal,
@@ -84,6 +93,7 @@ class WagateStack(Stack):
             network=self.network,
             queues=self.queues,
             checkpoints=self.checkpoints,
+            media=self.media,
             secret=self.secret,
             log_retention=log_retention,
             removal_policy=removal,

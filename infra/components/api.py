@@ -3,10 +3,10 @@ app's other function, the webhook dispatcher (`@app.schedule`, every minute).
 
 Chalice does not manage the functions' role (`manage_iam_role: false`): the role is built here with
 exactly what the handlers need (send commands, read the stage's secret, erase a deleted session's
-checkpoints, write their logs and traces, put a failed dispatcher run on its dead-letter queue), so
-the template states the API's privileges. A dispatcher run that fails (an exception, a timeout)
-goes to an encrypted dead-letter queue (not retried: the next minute's run takes over); alarms
-watch the queue and the dispatcher's errors.
+checkpoints, read, write and delete media and sign its URLs, write their logs and traces, put a
+failed dispatcher run on its dead-letter queue), so the template states the API's privileges. A
+dispatcher run that fails (an exception, a timeout) goes to an encrypted dead-letter queue (not
+retried: the next minute's run takes over); alarms watch the queue and the dispatcher's errors.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 from infra.components.checkpoints import CheckpointStore
+from infra.components.media import MediaStore
 from infra.components.queues import CommandQueues
 from infra.components.runners import METRICS_NAMESPACE
 from infra.components.secrets import AppSecret
@@ -53,6 +54,7 @@ class Api(Construct):
         settings: StageSettings,
         queues: CommandQueues,
         checkpoints: CheckpointStore,
+        media: MediaStore,
         secret: AppSecret,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
@@ -76,6 +78,8 @@ class Api(Construct):
         )
         queues.grant_send_commands(self.role)
         checkpoints.grant_erase(self.role)
+        # the dispatcher shares this role (Chalice gives every function of the app one role)
+        media.grant_api(self.role)
         secret.grant_read(self.role)
         acknowledge(
             self.role,
@@ -84,7 +88,9 @@ class Api(Construct):
             "permissions (the function's active tracing needs them).",
         )
 
-        self.environment = api_environment(settings, queues=queues, checkpoints=checkpoints, secret=secret)
+        self.environment = api_environment(
+            settings, queues=queues, checkpoints=checkpoints, media=media, secret=secret
+        )
         # chalice.cdk names the Chalice stage after the construct's scope, so the app is placed in
         # the stack itself: the stage is the stack name (`wagate-dev`), not a construct path.
         with _scratch_directory():
@@ -235,7 +241,12 @@ def _scratch_directory() -> Iterator[None]:
 
 
 def api_environment(
-    settings: StageSettings, *, queues: CommandQueues, checkpoints: CheckpointStore, secret: AppSecret
+    settings: StageSettings,
+    *,
+    queues: CommandQueues,
+    checkpoints: CheckpointStore,
+    media: MediaStore,
+    secret: AppSecret,
 ) -> Mapping[str, str]:
     """The API's configuration: names only; secrets are read at runtime from WAGATE_SECRET_ARN."""
     environment = {
@@ -243,6 +254,8 @@ def api_environment(
         "WAGATE_START_QUEUE_URL": queues.start_queue.queue_url,
         "WAGATE_RUNNER_QUEUE_PREFIX": settings.runner_queue_prefix,
         "WAGATE_CHECKPOINT_BUCKET": checkpoints.bucket.bucket_name,
+        "WAGATE_MEDIA_BUCKET": media.bucket_name,
+        "WAGATE_MEDIA_URL_TTL_S": str(media.url_ttl_s),
         "SUPABASE_URL": settings.supabase_url,
         "WAGATE_SECRET_ARN": secret.reference,
         "CORS_ALLOW_ORIGINS": settings.cors_allow_origins,

@@ -27,6 +27,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.components.checkpoints import CheckpointStore
+from infra.components.media import MediaStore
 from infra.components.network import Network
 from infra.components.queues import CommandQueues
 from infra.components.secrets import AppSecret
@@ -72,6 +73,7 @@ class RunnerFleet(Construct):
         network: Network,
         queues: CommandQueues,
         checkpoints: CheckpointStore,
+        media: MediaStore,
         secret: AppSecret,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
@@ -105,7 +107,9 @@ class RunnerFleet(Construct):
                 cpu_architecture=ecs.CpuArchitecture.X86_64,
             ),
         )
-        self.environment = runner_environment(settings, queues=queues, checkpoints=checkpoints, secret=secret)
+        self.environment = runner_environment(
+            settings, queues=queues, checkpoints=checkpoints, media=media, secret=secret
+        )
         self.container = self.task_definition.add_container(
             "runner",
             image=ecs.ContainerImage.from_asset(
@@ -157,7 +161,7 @@ class RunnerFleet(Construct):
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
         )
-        self._grant(queues=queues, checkpoints=checkpoints, secret=secret)
+        self._grant(queues=queues, checkpoints=checkpoints, media=media, secret=secret)
         self._autoscale(settings, queues=queues)
         self._acknowledge(settings)
 
@@ -195,9 +199,12 @@ class RunnerFleet(Construct):
                 "-c container_insights=true); runners publish their own session metrics and logs.",
             )
 
-    def _grant(self, *, queues: CommandQueues, checkpoints: CheckpointStore, secret: AppSecret) -> None:
+    def _grant(
+        self, *, queues: CommandQueues, checkpoints: CheckpointStore, media: MediaStore, secret: AppSecret
+    ) -> None:
         queues.grant_runner(self.task_role)
-        checkpoints.grant_read_write(self.task_role)
+        checkpoints.grant_read_write(self.task_role)  # with the key, which media objects share
+        media.grant_runner(self.task_role)
         secret.grant_read(self.task_role)
         self.task_role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -260,7 +267,12 @@ class RunnerFleet(Construct):
 
 
 def runner_environment(
-    settings: StageSettings, *, queues: CommandQueues, checkpoints: CheckpointStore, secret: AppSecret
+    settings: StageSettings,
+    *,
+    queues: CommandQueues,
+    checkpoints: CheckpointStore,
+    media: MediaStore,
+    secret: AppSecret,
 ) -> Mapping[str, str]:
     """The runner's configuration: names and numbers only; secrets are read at runtime from
     WAGATE_SECRET_ARN."""
@@ -270,6 +282,8 @@ def runner_environment(
         "WAGATE_RUNNER_QUEUE_PREFIX": settings.runner_queue_prefix,
         "WAGATE_CHECKPOINT_BUCKET": checkpoints.bucket.bucket_name,
         "CHECKPOINT_KMS_KEY_ID": checkpoints.key.key_arn,
+        "WAGATE_MEDIA_BUCKET": media.bucket_name,
+        "WAGATE_MEDIA_URL_TTL_S": str(media.url_ttl_s),
         "SUPABASE_URL": settings.supabase_url,
         "WAGATE_SECRET_ARN": secret.reference,
         "WA_WEB_URL": settings.wa_web_url,

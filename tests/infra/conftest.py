@@ -138,6 +138,8 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
         secret_name="wagate/prod",
         cors_allow_origins="https://app.example.com,https://admin.example.com",
         jwt_audience="authenticated",
+        media_retention_days="30",
+        media_cors_origins="https://app.example.com, https://admin.example.com",
     )
 
 

@@ -32,6 +32,8 @@ def test_stage_defaults_and_names():
     assert dev.start_queue_name == "wagate-dev-start"
     assert dev.runner_queue_prefix == "wagate-dev-runner-"
     assert dev.nat_gateways == 1
+    assert dev.media_retention_days == 90
+    assert dev.media_cors_origin_list == ["*"]
     assert dev.uses_placeholder_supabase_url
     assert dev.supabase_url == PLACEHOLDER_SUPABASE_URL
 
@@ -41,12 +43,16 @@ def test_cli_overrides_are_typed():
         "supabase_url": "https://x.supabase.co",
         "max_runners": "9",
         "retain_data": "true",
+        "media_retention_days": "30",
+        "media_cors_origins": "https://a.example.com, https://b.example.com",
         "unknown": "x",
     }
     settings = settings_from_context("dev", STAGES, overrides)
     assert settings.supabase_url == "https://x.supabase.co"
     assert settings.max_runners == 9
     assert settings.retain_data is True
+    assert settings.media_retention_days == 30
+    assert settings.media_cors_origin_list == ["https://a.example.com", "https://b.example.com"]
 
 
 @pytest.mark.parametrize(
@@ -58,6 +64,9 @@ def test_cli_overrides_are_typed():
         ("dev", {"min_runners": "5", "max_runners": "2"}, "min_runners"),
         ("dev", {"nat_gateways": "0"}, "nat_gateways"),
         ("dev", {"retain_data": "maybe"}, "true or false"),
+        ("dev", {"media_retention_days": "0"}, "media_retention_days"),
+        ("dev", {"media_cors_origins": ""}, "media_cors_origins"),
+        ("dev", {"media_cors_origins": "app.example.com"}, "media_cors_origins"),
     ],
 )
 def test_bad_settings_are_refused_by_name(stage, overrides, message):

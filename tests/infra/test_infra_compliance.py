@@ -19,12 +19,16 @@ ACKNOWLEDGED_DEV = {
     ("Api/DispatcherDeadLetters", "AwsSolutions-SQS3"),
     ("Api/Role", "AwsSolutions-IAM5[Resource::*]"),
     ("Api/Role", "AwsSolutions-IAM5[Resource::<CheckpointsBucket6BA0C50D.Arn>/checkpoints/*]"),
+    ("Api/Role", "AwsSolutions-IAM5[Resource::<CheckpointsBucket6BA0C50D.Arn>/media/*]"),
+    ("Api/Role", "AwsSolutions-IAM5[Resource::<CheckpointsBucket6BA0C50D.Arn>/media-uploads/*]"),
     (
         "Api/Role",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:wagate-dev-runner-*]",
     ),
     ("Runners/TaskRole", "AwsSolutions-IAM5[Resource::*]"),
     ("Runners/TaskRole", "AwsSolutions-IAM5[Resource::<CheckpointsBucket6BA0C50D.Arn>/checkpoints/*]"),
+    ("Runners/TaskRole", "AwsSolutions-IAM5[Resource::<CheckpointsBucket6BA0C50D.Arn>/media/*]"),
+    ("Runners/TaskRole", "AwsSolutions-IAM5[Resource::<CheckpointsBucket6BA0C50D.Arn>/media-uploads/*]"),
     (
         "Runners/TaskRole",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:wagate-dev-runner-*]",

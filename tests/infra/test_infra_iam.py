@@ -5,6 +5,7 @@ Wildcard resources are allowed only for actions AWS offers no resource-level per
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -46,6 +47,32 @@ def statements_of(synthesis: Any, role: Any) -> list[dict[str, Any]]:
         if {"Ref": role_id} in resource["Properties"]["Roles"]:
             found.extend(resource["Properties"]["PolicyDocument"]["Statement"])
     return found
+
+
+def on_bucket(synthesis: Any, resources: list[Any]) -> set[str]:
+    """The checkpoint bucket's ARNs among `resources`, written `bucket` and `bucket/<key pattern>`;
+    anything else as its JSON."""
+    bucket = {"Fn::GetAtt": [synthesis.logical_id(synthesis.stack.checkpoints.bucket), "Arn"]}
+    rendered = set()
+    for resource in resources:
+        if resource == bucket:
+            rendered.add("bucket")
+        elif isinstance(resource, dict) and resource.get("Fn::Join", [None, []])[1][:1] == [bucket]:
+            (suffix,) = resource["Fn::Join"][1][1:]
+            rendered.add(f"bucket{suffix}")
+        else:
+            rendered.add(json.dumps(resource, sort_keys=True))
+    return rendered
+
+
+def listed_prefixes(statements: list[dict[str, Any]], action: str) -> set[str]:
+    """The s3:prefix patterns `action` is allowed with; every such statement must carry one."""
+    prefixes: set[str] = set()
+    for statement in statements:
+        if action in as_list(statement["Action"]):
+            assert set(statement["Condition"]) == {"StringLike"}, statement
+            prefixes.update(statement["Condition"]["StringLike"]["s3:prefix"])
+    return prefixes
 
 
 def grants(statements: list[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -90,7 +117,7 @@ def test_no_managed_policies_but_the_cdk_default_sg_provider(synthesis):
         assert "ManagedPolicyArns" not in role["Properties"], name
 
 
-def test_api_role_can_send_read_its_secret_and_erase_checkpoints_only(dev):
+def test_api_role_can_send_read_its_secret_erase_checkpoints_and_handle_media_only(dev):
     api = dev.stack.api
     table = grants(statements_of(dev, api.role))
     start = {"Fn::GetAtt": [dev.logical_id(dev.stack.queues.start_queue), "Arn"]}
@@ -106,6 +133,11 @@ def test_api_role_can_send_read_its_secret_and_erase_checkpoints_only(dev):
         "s3:ListBucketVersions",
         "s3:DeleteObject",
         "s3:DeleteObjectVersion",
+        "s3:ListBucket",
+        "s3:GetObject",
+        "s3:PutObject",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
         "secretsmanager:GetSecretValue",
         "secretsmanager:DescribeSecret",
     }
@@ -120,15 +152,66 @@ def test_api_role_can_send_read_its_secret_and_erase_checkpoints_only(dev):
     assert table["s3:ListBucketVersions"] == [bucket]
     assert table["s3:DeleteObjectVersion"] == [{"Fn::Join": ["", [bucket, "/checkpoints/*"]]}]
     assert table["secretsmanager:GetSecretValue"] == [secret]
-    # No reads of checkpoints, no key: the API never sees auth state.
-    assert not any(action.startswith(("kms:", "s3:Get", "s3:Put")) for action in table)
+    # No reads or writes of checkpoints: the API never sees auth state. Media only: presigned PUTs
+    # of uploads, sniffing and presigned GETs, the copy into media/ at send time, erasure.
+    media = {"bucket/media/*", "bucket/media-uploads/*"}
+    for action in ("s3:GetObject", "s3:PutObject"):
+        assert on_bucket(dev, table[action]) == media, action
+    assert on_bucket(dev, table["s3:DeleteObject"]) == media | {"bucket/checkpoints/*"}
+    assert on_bucket(dev, table["s3:DeleteObjectVersion"]) == {"bucket/checkpoints/*"}
 
 
-def test_listing_is_limited_to_the_checkpoint_prefix(dev):
-    for role in (dev.stack.api.role, dev.stack.runners.task_role):
-        for statement in statements_of(dev, role):
-            if str(statement["Action"]).startswith("s3:List"):
-                assert statement["Condition"] == {"StringLike": {"s3:prefix": ["checkpoints/*"]}}
+def test_api_uses_the_bucket_key_only_through_s3(dev):
+    """The runners' envelope-encrypted checkpoint keys are under the same KMS key: the API may only
+    have S3 use it (SSE-KMS of media objects), never call Decrypt itself."""
+    key = {"Fn::GetAtt": [dev.logical_id(dev.stack.checkpoints.key), "Arn"]}
+    (statement,) = [
+        s
+        for s in statements_of(dev, dev.stack.api.role)
+        if any(a.startswith("kms:") for a in as_list(s["Action"]))
+    ]
+    assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert statement["Resource"] == key
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+        }
+    }
+
+
+def test_listing_is_limited_to_checkpoint_and_media_prefixes(dev):
+    api = statements_of(dev, dev.stack.api.role)
+    runner = statements_of(dev, dev.stack.runners.task_role)
+    # The API erases checkpoint versions; both delete media by a session's or a user's prefix.
+    assert listed_prefixes(api, "s3:ListBucketVersions") == {"checkpoints/*"}
+    assert listed_prefixes(api, "s3:ListBucket") == {"media/*", "media-uploads/*"}
+    assert listed_prefixes(runner, "s3:ListBucket") == {"checkpoints/*", "media/*", "media-uploads/*"}
+    assert listed_prefixes(runner, "s3:ListBucketVersions") == set()
+
+
+def test_runner_media_grants_are_scoped_to_the_media_prefixes(dev):
+    table = grants(statements_of(dev, dev.stack.runners.task_role))
+    # inbound media stored under media/; an outbound upload only read (and deleted), never written
+    assert on_bucket(dev, table["s3:GetObject"]) == {
+        "bucket/checkpoints/*",
+        "bucket/media/*",
+        "bucket/media-uploads/*",
+    }
+    assert on_bucket(dev, table["s3:PutObject"]) == {"bucket/checkpoints/*", "bucket/media/*"}
+    assert on_bucket(dev, table["s3:DeleteObject"]) == {
+        "bucket/checkpoints/*",
+        "bucket/media/*",
+        "bucket/media-uploads/*",
+    }
+
+
+def test_no_role_gets_the_whole_bucket(synthesis):
+    for owner, statement in statements(synthesis):
+        resources = on_bucket(synthesis, as_list(statement["Resource"]))
+        assert "bucket/*" not in resources, owner
+        if "bucket" in resources:  # the bucket itself: listing only, by prefix
+            assert set(as_list(statement["Action"])) <= {"s3:ListBucket", "s3:ListBucketVersions"}, owner
+            assert "s3:prefix" in statement["Condition"]["StringLike"], owner
 
 
 def test_runner_task_role_is_scoped_to_its_queues_bucket_key_secret_and_task(dev):

@@ -15,6 +15,8 @@ API_ENV = {
     "WAGATE_START_QUEUE_URL",
     "WAGATE_RUNNER_QUEUE_PREFIX",
     "WAGATE_CHECKPOINT_BUCKET",
+    "WAGATE_MEDIA_BUCKET",
+    "WAGATE_MEDIA_URL_TTL_S",
     "SUPABASE_URL",
     "WAGATE_SECRET_ARN",
     "CORS_ALLOW_ORIGINS",
@@ -25,6 +27,8 @@ RUNNER_ENV = {
     "WAGATE_RUNNER_QUEUE_PREFIX",
     "WAGATE_CHECKPOINT_BUCKET",
     "CHECKPOINT_KMS_KEY_ID",
+    "WAGATE_MEDIA_BUCKET",
+    "WAGATE_MEDIA_URL_TTL_S",
     "SUPABASE_URL",
     "WAGATE_SECRET_ARN",
     "WA_WEB_URL",
@@ -131,6 +135,58 @@ def test_checkpoint_bucket_is_private_encrypted_versioned_and_logged(dev):
     assert rules["remove-expired-delete-markers"]["ExpiredObjectDeleteMarker"] is True
 
 
+def lifecycle_rules(synthesis: Any) -> dict[str, dict[str, Any]]:
+    bucket = synthesis.resources[synthesis.logical_id(synthesis.stack.checkpoints.bucket)]
+    return {rule["Id"]: rule for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+
+
+def test_media_expires_under_its_own_prefixes(dev, prod):
+    """Stored media after `media_retention_days` (90 by default), unsent uploads after a day; deleted
+    or replaced media versions after a day, so an erasure really removes the bytes."""
+    for synthesis, days in ((dev, 90), (prod, 30)):
+        media = lifecycle_rules(synthesis)["expire-media"]
+        assert media["Prefix"] == "media/" and media["Status"] == "Enabled"
+        assert media["ExpirationInDays"] == days
+        assert media["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    uploads = lifecycle_rules(dev)["expire-unsent-media-uploads"]
+    assert uploads["Prefix"] == "media-uploads/" and uploads["Status"] == "Enabled"
+    assert uploads["ExpirationInDays"] == 1
+    assert uploads["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+
+
+def test_media_lifecycle_leaves_checkpoints_alone(dev):
+    """No rule expires a current checkpoint or shortens a replaced one's 7 days: every rule that
+    expires current objects, or noncurrent ones sooner, is scoped to a prefix outside checkpoints/."""
+    rules = lifecycle_rules(dev)
+    assert len(rules) == 4
+    for rule in rules.values():
+        shortens = rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays", 7) < 7
+        if "ExpirationInDays" in rule or "ExpirationDate" in rule or shortens:
+            assert rule["Prefix"] in ("media/", "media-uploads/"), rule["Id"]
+            assert "TagFilters" not in rule and "ObjectSizeGreaterThan" not in rule
+    # the bucket's own rules as they were: bucket-wide, nothing expired but replaced versions
+    checkpoints = rules["expire-replaced-and-deleted-checkpoints"]
+    assert "Prefix" not in checkpoints and "ExpirationInDays" not in checkpoints
+    assert checkpoints["NoncurrentVersionExpiration"] == {"NoncurrentDays": 7}
+    assert checkpoints["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    assert rules["remove-expired-delete-markers"]["ExpiredObjectDeleteMarker"] is True
+
+
+def test_browsers_may_use_presigned_media_urls(dev, prod):
+    """CORS: GET/HEAD/PUT from any origin by default (a presigned URL is the authorization), the
+    ETag readable (an upload's checksum), preflights cached an hour; prod lists its origins."""
+    for synthesis, origins in (
+        (dev, ["*"]),
+        (prod, ["https://app.example.com", "https://admin.example.com"]),
+    ):
+        bucket = synthesis.resources[synthesis.logical_id(synthesis.stack.checkpoints.bucket)]
+        (rule,) = bucket["Properties"]["CorsConfiguration"]["CorsRules"]
+        assert sorted(rule["AllowedMethods"]) == ["GET", "HEAD", "PUT"]
+        assert rule["AllowedOrigins"] == origins
+        assert rule["ExposedHeaders"] == ["ETag"]
+        assert rule["MaxAge"] == 3600
+
+
 def test_checkpoint_bucket_refuses_plain_http(dev):
     bucket = dev.logical_id(dev.stack.checkpoints.bucket)
     dev.assertions.has_resource_properties(
@@ -207,6 +263,9 @@ def test_api_environment_names_every_resource(dev):
     assert set(variables) == API_ENV
     assert variables["WAGATE_START_QUEUE_URL"] == ref(dev.logical_id(dev.stack.queues.start_queue))
     assert variables["WAGATE_CHECKPOINT_BUCKET"] == ref(dev.logical_id(dev.stack.checkpoints.bucket))
+    # media live in the checkpoint bucket; presigned URLs last 15 minutes
+    assert variables["WAGATE_MEDIA_BUCKET"] == ref(dev.logical_id(dev.stack.checkpoints.bucket))
+    assert variables["WAGATE_MEDIA_URL_TTL_S"] == "900"
     assert variables["WAGATE_RUNNER_QUEUE_PREFIX"] == "wagate-dev-runner-"
     assert variables["WAGATE_STAGE"] == "dev"
     assert variables["CORS_ALLOW_ORIGINS"] == ""  # no browser origin unless configured, never `*`
@@ -299,6 +358,8 @@ def test_runner_environment(dev):
     assert env["WAGATE_START_QUEUE_URL"] == ref(dev.logical_id(dev.stack.queues.start_queue))
     assert env["WAGATE_CHECKPOINT_BUCKET"] == ref(dev.logical_id(dev.stack.checkpoints.bucket))
     assert env["CHECKPOINT_KMS_KEY_ID"] == arn_of(dev.logical_id(dev.stack.checkpoints.key))
+    assert env["WAGATE_MEDIA_BUCKET"] == ref(dev.logical_id(dev.stack.checkpoints.bucket))
+    assert env["WAGATE_MEDIA_URL_TTL_S"] == "900"
     assert env["WAGATE_RUNNER_QUEUE_PREFIX"] == "wagate-dev-runner-"
     assert env["WA_WEB_URL"] == "https://web.whatsapp.com/"
     assert env["RUNNER_CAPACITY"] == "10"

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from playwright.async_api import Error as PlaywrightError
 
 from wagate.backoff import compute_backoff
+from wagate.media_store import MediaStore, user_prefixes
 
 if TYPE_CHECKING:
     from runner.checkpoint import Checkpoints
@@ -42,11 +43,13 @@ class Erasures:
         repo: RunnerRepository,
         checkpoints: Checkpoints,
         sessions: dict[str, WhatsAppSession],
+        media: MediaStore | None = None,
     ) -> None:
         self.settings = settings
         self.repo = repo
         self.checkpoints = checkpoints
         self.sessions = sessions
+        self.media = media
 
     async def run_once(self) -> int:
         """Claim and carry out what is due; how many were finished."""
@@ -82,9 +85,18 @@ class Erasures:
                 "device not logged out; erasing its checkpoints anyway", extra={**extra, "error": str(exc)}
             )
             await self.checkpoints.erase(session_id)
+        await self._erase_media(row)
         await self.repo.rpc("finish_erasure", p_id=row["id"], p_runner_id=self.settings.runner_id)
         log.info("session erased", extra=extra)
         return True
+
+    async def _erase_media(self, row: dict) -> None:
+        """A deleted user's files go with them (every version, uploads too). A session deleted
+        alone keeps its messages' files with its messages, unless the API deleted both."""
+        if self.media is None or row.get("reason") != "user_deleted" or not row.get("user_id"):
+            return
+        for prefix in user_prefixes(str(row["user_id"])):
+            await asyncio.to_thread(self.media.delete_prefix, prefix)
 
     async def _logout_from_checkpoint(self, session_id: str) -> None:
         """Open the saved login in a context of its own and log the device out (nothing to do when

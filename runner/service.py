@@ -94,7 +94,7 @@ class Runner:
             media=self.media,
             warm=self.warm,
         )
-        self.erasures = Erasures(settings, self.repo, self.checkpoints, self.sessions)
+        self.erasures = Erasures(settings, self.repo, self.checkpoints, self.sessions, self.media.store)
         self.platform = PlatformReporter(settings.common.extra, endpoint_url=settings.common.aws_endpoint_url)
         self._reopening: set[str] = set()
         self._reopens: dict[str, list[float]] = {}

@@ -30,6 +30,8 @@ from infra.nag import acknowledge, logical_id, wildcard_resource
 
 MEDIA_PREFIX = "media/"
 UPLOAD_PREFIX = "media-uploads/"
+# A deletion removes every version at once (a deleted user's files do not linger as old versions).
+ERASE = ("s3:DeleteObject", "s3:DeleteObjectVersion")
 UPLOAD_DAYS = 1  # an upload not sent within a day is dropped
 NONCURRENT_DAYS = 1  # a deleted or replaced media object is gone for good a day later
 URL_TTL_S = 900  # lifetime of the presigned GET/PUT URLs the API hands out
@@ -88,10 +90,11 @@ class MediaStore(Construct):
         )
 
     def _grant_listing(self, grantee: iam.IGrantable) -> None:
-        """ListBucket under the media prefixes only: deleting a session's or a user's media."""
+        """Listing under the media prefixes only: deleting a session's or a user's media, every
+        version of it (wagate.objects.ObjectStore.delete_prefix), at once."""
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["s3:ListBucket"],
+                actions=["s3:ListBucket", "s3:ListBucketVersions"],
                 resources=[self.bucket.bucket_arn],
                 conditions={"StringLike": {"s3:prefix": [f"{MEDIA_PREFIX}*", f"{UPLOAD_PREFIX}*"]}},
             )
@@ -111,8 +114,8 @@ class MediaStore(Construct):
     def grant_runner(self, grantee: iam.IGrantable) -> None:
         """A runner: stores inbound media and reads what it sends (its own copy or the tenant's
         upload), deletes both by prefix. The key comes with its checkpoint grant."""
-        self._allow(grantee, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [MEDIA_PREFIX])
-        self._allow(grantee, ["s3:GetObject", "s3:DeleteObject"], [UPLOAD_PREFIX])
+        self._allow(grantee, ["s3:GetObject", "s3:PutObject", *ERASE], [MEDIA_PREFIX])
+        self._allow(grantee, ["s3:GetObject", *ERASE], [UPLOAD_PREFIX])
         self._grant_listing(grantee)
         self._acknowledge(grantee)
 
@@ -121,7 +124,7 @@ class MediaStore(Construct):
         an upload (or bytes fetched from a URL) into `media/` at send time, deletes by prefix."""
         self._allow(
             grantee,
-            ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            ["s3:GetObject", "s3:PutObject", *ERASE],
             [MEDIA_PREFIX, UPLOAD_PREFIX],
         )
         self._grant_listing(grantee)

@@ -149,8 +149,7 @@ def test_api_role_can_send_read_its_secret_erase_checkpoints_and_handle_media_on
     assert len(sends) == 3 and start in sends and dead_letters in sends
     assert any(str(target).endswith(":wagate-dev-runner-*']]}") for target in sends)
     assert table["sqs:GetQueueAttributes"] == [start]
-    assert table["s3:ListBucketVersions"] == [bucket]
-    assert table["s3:DeleteObjectVersion"] == [{"Fn::Join": ["", [bucket, "/checkpoints/*"]]}]
+    assert table["s3:ListBucketVersions"] == [bucket, bucket]  # checkpoints; media (by prefix, below)
     assert table["secretsmanager:GetSecretValue"] == [secret]
     # No reads or writes of checkpoints: the API never sees auth state. Media only: presigned PUTs
     # of uploads, sniffing and presigned GETs, the copy into media/ at send time, erasure.
@@ -158,7 +157,7 @@ def test_api_role_can_send_read_its_secret_erase_checkpoints_and_handle_media_on
     for action in ("s3:GetObject", "s3:PutObject"):
         assert on_bucket(dev, table[action]) == media, action
     assert on_bucket(dev, table["s3:DeleteObject"]) == media | {"bucket/checkpoints/*"}
-    assert on_bucket(dev, table["s3:DeleteObjectVersion"]) == {"bucket/checkpoints/*"}
+    assert on_bucket(dev, table["s3:DeleteObjectVersion"]) == media | {"bucket/checkpoints/*"}
 
 
 def test_api_uses_the_bucket_key_only_through_s3(dev):
@@ -183,10 +182,11 @@ def test_listing_is_limited_to_checkpoint_and_media_prefixes(dev):
     api = statements_of(dev, dev.stack.api.role)
     runner = statements_of(dev, dev.stack.runners.task_role)
     # The API erases checkpoint versions; both delete media by a session's or a user's prefix.
-    assert listed_prefixes(api, "s3:ListBucketVersions") == {"checkpoints/*"}
+    assert listed_prefixes(api, "s3:ListBucketVersions") == {"checkpoints/*", "media/*", "media-uploads/*"}
     assert listed_prefixes(api, "s3:ListBucket") == {"media/*", "media-uploads/*"}
     assert listed_prefixes(runner, "s3:ListBucket") == {"checkpoints/*", "media/*", "media-uploads/*"}
-    assert listed_prefixes(runner, "s3:ListBucketVersions") == set()
+    # every version of a deleted session's or user's files goes at once
+    assert listed_prefixes(runner, "s3:ListBucketVersions") == {"media/*", "media-uploads/*"}
 
 
 def test_runner_media_grants_are_scoped_to_the_media_prefixes(dev):
@@ -203,6 +203,7 @@ def test_runner_media_grants_are_scoped_to_the_media_prefixes(dev):
         "bucket/media/*",
         "bucket/media-uploads/*",
     }
+    assert on_bucket(dev, table["s3:DeleteObjectVersion"]) == {"bucket/media/*", "bucket/media-uploads/*"}
 
 
 def test_no_role_gets_the_whole_bucket(synthesis):
@@ -229,9 +230,11 @@ def test_runner_task_role_is_scoped_to_its_queues_bucket_key_secret_and_task(dev
         "sqs:ChangeMessageVisibility",
         "sqs:SendMessage",
         "s3:ListBucket",
+        "s3:ListBucketVersions",
         "s3:GetObject",
         "s3:PutObject",
         "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
         "kms:Decrypt",
         "kms:Encrypt",
         "kms:GenerateDataKey",

@@ -70,7 +70,8 @@ function FileView(props: { messageId: string; type: FileType; media: MessageMedi
     body = (
       <FileLink link={link} className="wg-media__open">
         <img className={`wg-media__image wg-media__image--${type}`} src={link.url} alt={props.alt} loading="lazy" onError={link.onLoadError} />
-        <span className="wg-visually-hidden"> (opens full size in a new tab)</span>
+        {' '}
+        <span className="wg-visually-hidden">(opens full size in a new tab)</span>
       </FileLink>
     );
   } else if (type === 'ptt' || type === 'audio') {
@@ -82,7 +83,7 @@ function FileView(props: { messageId: string; type: FileType; media: MessageMedi
   const download =
     link.url && (type === 'video' || type === 'document') ? (
       <FileLink link={link} download={media.filename ?? ''}>
-        Download<span className="wg-visually-hidden"> {name}</span>
+        Download <span className="wg-visually-hidden">{name}</span>
       </FileLink>
     ) : null;
 
@@ -135,14 +136,14 @@ function LocationView(props: { location: MessageLocation }) {
   return (
     <div className="wg-media wg-media--location">
       <p className="wg-media__label">
-        <span className="wg-visually-hidden">Location: </span>
+        <span className="wg-visually-hidden">Location:</span>{' '}
         {location.name || 'Location'}
       </p>
       {location.address ? <p className="wg-media__address">{location.address}</p> : null}
       <p>
         <span className="wg-muted">{formatCoordinates(location)}</span>{' '}
         <a href={openStreetMapUrl(location)} target="_blank" rel="noopener noreferrer">
-          Open map<span className="wg-visually-hidden"> (OpenStreetMap, new tab)</span>
+          Open map <span className="wg-visually-hidden">(OpenStreetMap, new tab)</span>
         </a>
       </p>
     </div>
@@ -154,7 +155,7 @@ function ContactView(props: { contact: MessageContact }) {
   return (
     <div className="wg-media wg-media--vcard">
       <p className="wg-media__label">
-        <span className="wg-visually-hidden">Contact card: </span>
+        <span className="wg-visually-hidden">Contact card:</span>{' '}
         {contact.name || 'Contact'}
       </p>
       {contact.phones.length > 0 ? (

@@ -235,16 +235,31 @@ describe('media in the message history', () => {
     expect(within(li).getByRole('button', { name: 'Retry loading the photo' })).toBeInTheDocument();
   });
 
-  it('a download clicked after its URL went stale opens a new URL', async () => {
+  it('a download clicked while its URL is fresh just follows it; clicked after it went stale, opens a new URL', async () => {
     const { api, user, ids } = startWith({ type: 'document', content: '', media: media({ filename: 'menu.pdf' }) });
     await nextPoll();
     await pass(0);
     const open = vi.spyOn(window, 'open').mockImplementation(() => null);
+    const link = within(item(ids[0])).getByRole('link', { name: 'Download menu.pdf' });
+    let followed = 0;
+    const onClick = (event: MouseEvent) => {
+      followed += event.defaultPrevented ? 0 : 1;
+      event.preventDefault(); // jsdom does not navigate
+    };
+    document.addEventListener('click', onClick);
+    await user.click(link);
+    await pass(0);
+    expect(followed).toBe(1);
+    expect(open).not.toHaveBeenCalled();
+    expect(mediaCalls(api)).toHaveLength(1);
+
     vi.setSystemTime(Date.now() + 11 * MINUTE);
     await user.click(within(item(ids[0])).getByRole('link', { name: 'Download menu.pdf' }));
     await pass(0);
     expect(mediaCalls(api)).toHaveLength(2);
+    expect(followed).toBe(1); // the stale URL was not followed
     expect(open).toHaveBeenCalledWith(fileUrl(ids[0], 2), '_blank', 'noopener,noreferrer');
+    document.removeEventListener('click', onClick);
     expect(within(item(ids[0])).getByRole('link', { name: 'Download menu.pdf' })).toHaveAttribute('href', fileUrl(ids[0], 2));
   });
 

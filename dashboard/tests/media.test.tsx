@@ -11,8 +11,9 @@ import {
   LINK_REFRESH_AFTER_MS,
   openStreetMapUrl,
 } from '../src/media';
-import { API_URL, FakeWagateApi, FILES_URL, TOKEN } from './fakeApi';
-import { nextPoll, pass, startApp } from './harness';
+import { App } from '../src/App';
+import { API_URL, CHATBOT_ID, FakeWagateApi, FILES_URL, TOKEN } from './fakeApi';
+import { nextPoll, pass, POLL_MS, startApp } from './harness';
 
 const MINUTE = 60_000;
 
@@ -294,6 +295,31 @@ describe('media in the message history', () => {
     await pass(0);
     expect(mediaCalls(api)).toHaveLength(1);
     expect(within(item(ids[0])).getByRole('img', { name: 'Far down' })).toBeInTheDocument();
+  });
+
+  it('keeps a fresh URL when the sign-in token is refreshed; a new token asks with itself', async () => {
+    const { api, ids, rerender } = startWith(
+      { type: 'ptt', content: '', media: media({ mime: 'audio/ogg', filename: null }) },
+    );
+    await nextPoll();
+    await pass(0);
+    expect(item(ids[0]).querySelector('audio')).toHaveAttribute('src', fileUrl(ids[0], 1));
+    api.token = 'refreshed-token';
+    rerender(
+      <App
+        config={{ apiUrl: API_URL, accessToken: 'refreshed-token', chatbotId: CHATBOT_ID, userEmail: 'owner@example.test' }}
+        pollIntervalMs={POLL_MS}
+      />,
+    );
+    await nextPoll();
+    expect(mediaCalls(api)).toHaveLength(1);
+    expect(item(ids[0]).querySelector('audio')).toHaveAttribute('src', fileUrl(ids[0], 1));
+
+    vi.setSystemTime(Date.now() + 11 * MINUTE);
+    fireEvent.error(item(ids[0]).querySelector('audio')!);
+    await pass(0);
+    expect(mediaCalls(api).map((call) => call.authorization)).toEqual([`Bearer ${TOKEN}`, 'Bearer refreshed-token']);
+    expect(item(ids[0]).querySelector('audio')).toHaveAttribute('src', fileUrl(ids[0], 2));
   });
 
   it('shows a message from an API without media fields as text', async () => {

@@ -83,9 +83,14 @@ export function useMediaLink(messageId: string, enabled: boolean): MediaLinkStat
   // action or a load error, so there is no loop.
   const [attempt, setAttempt] = useState(0);
   const renew = useRef(false);
+  const linkRef = useRef(link);
+  linkRef.current = link;
 
   useEffect(() => {
     if (!enabled) return undefined;
+    // A new client (the user's token was refreshed) keeps a URL still fresh: a playing voice note
+    // is not interrupted.
+    if (!renew.current && linkRef.current && isLinkFresh(linkRef.current, Date.now())) return undefined;
     let current = true;
     const options = { renew: renew.current };
     renew.current = false;

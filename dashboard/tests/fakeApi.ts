@@ -10,6 +10,8 @@ import { FakeWebhooks } from './fakeWebhooks';
 export const API_URL = 'http://api.test';
 export const TOKEN = 'test-access-token';
 export const CHATBOT_ID = '7d5b2c1e-0000-4000-8000-00000000c0de';
+/** Where the fake API's presigned media URLs point (never fetched: jsdom loads no media). */
+export const FILES_URL = 'https://files.test';
 
 /** A 1×1 PNG, base64: enough to be an image; each test QR gets its own text after it. */
 const PNG_1x1 =
@@ -41,6 +43,8 @@ export class FakeWagateApi {
   /** The user's webhook endpoints and their deliveries. */
   readonly webhooks = new FakeWebhooks();
   readonly calls: Call[] = [];
+  /** Presigned media URLs handed out so far: each answer is a new one, as presigning gives. */
+  mediaLinksIssued = 0;
   private failures: Failure[] = [];
 
   /** The `fetch` to install (vi.stubGlobal('fetch', api.fetch)). */
@@ -156,6 +160,11 @@ export class FakeWagateApi {
       timestamp: new Date().toISOString(),
       reply_to: null,
       error: null,
+      type: 'chat',
+      media: null,
+      media_error: null,
+      location: null,
+      contact: null,
       ...patch,
     };
     const list = this.messages.get(sessionId) ?? [];
@@ -213,6 +222,17 @@ export class FakeWagateApi {
       const page = all.slice(start, start + limit);
       const next = start + limit < all.length ? String(start + limit) : null;
       return json(200, { messages: page, next_cursor: next });
+    }
+    if (method === 'GET' && (match = path.match(/^\/api\/messages\/([^/]+)\/media$/))) {
+      const id = decodeURIComponent(match[1]);
+      const message = [...this.messages.values()].flat().find((m) => m.id === id);
+      if (!message?.media) return error(404, 'message_not_found', 'No such message with media.');
+      this.mediaLinksIssued += 1;
+      const url = `${FILES_URL}/${encodeURIComponent(id)}?signature=${this.mediaLinksIssued}`;
+      // Without redirect=false the API redirects to the file, which a page's fetch cannot use.
+      if (call.query.get('redirect') !== 'false') return new Response(null, { status: 302, headers: { Location: url } });
+      const { mime, size, filename } = message.media;
+      return json(200, { url, expires_in: 900, mime, size, filename });
     }
     if (method === 'GET' && path === '/api/chatbots') return json(200, { chatbots: [...this.chatbots.values()] });
     if (method === 'POST' && (match = path.match(/^\/api\/chatbots\/([^/]+)\/rotate-secret$/))) {

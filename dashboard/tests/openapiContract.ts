@@ -116,6 +116,10 @@ export function checkClientAgainstOpenApi(doc: unknown, endpoints: Record<string
             if (obj(property).type !== 'string' || obj(property).nullable !== true) {
               problems.push(`${label}: response field ${field} is not a nullable string`);
             }
+          } else if (shape === 'string' || shape === 'integer') {
+            if (obj(property).type !== shape || obj(property).nullable === true) {
+              problems.push(`${label}: response field ${field} is not a ${shape}`);
+            }
           } else if ('list' in shape) {
             if (obj(property).type !== 'array') problems.push(`${label}: response field ${field} is not an array`);
             else expectSchema(`${label}: ${field}[]`, obj(property).items, shape.list);

@@ -12,6 +12,7 @@ import type {
   ChatbotList,
   CreateSessionBody,
   RotatedSecret,
+  MediaLink,
   Message,
   MessagePage,
   SendMessageBody,
@@ -139,6 +140,11 @@ export class WagateClient {
   async sendMessage(body: SendMessageBody, options?: RequestOptions): Promise<Message> {
     const result = await this.json<SendMessageResult>('sendMessage', {}, { ...options, body });
     return result.message;
+  }
+
+  /** A short-lived URL of a media message's file (404 `message_not_found` without one). */
+  getMessageMedia(id: string, options?: RequestOptions): Promise<MediaLink> {
+    return this.json<MediaLink>('getMessageMedia', { id }, { ...options, query: { redirect: 'false' } });
   }
 
   /** The chatbots the user owns (a chatbot is the first linker's). */

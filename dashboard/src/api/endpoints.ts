@@ -14,8 +14,8 @@ export type SchemaName =
   | 'WebhookTest'
   | 'WebhookDelivery';
 
-/** A field of a JSON response: a schema, a list of one, or a nullable string. */
-export type FieldShape = { schema: SchemaName } | { list: SchemaName } | 'string|null';
+/** A field of a JSON response: a schema, a list of one, a string, an integer, or a nullable string. */
+export type FieldShape = { schema: SchemaName } | { list: SchemaName } | 'string' | 'integer' | 'string|null';
 
 /** What a successful response holds. */
 export type Returns =
@@ -80,6 +80,11 @@ export const MESSAGE_FIELDS = [
   'customer_phone',
   'edited_at',
   'revoked_at',
+  'type',
+  'media',
+  'media_error',
+  'location',
+  'contact',
 ] as const;
 
 /** Fields of a chatbot the dashboard reads (all always there). */
@@ -165,6 +170,14 @@ export const ENDPOINTS = {
     status: 202,
     body: { required: ['session_id', 'to', 'text'] },
     returns: { fields: { message: { schema: 'Message' } } },
+  },
+  getMessageMedia: {
+    method: 'GET',
+    path: '/api/messages/{id}/media',
+    status: 200,
+    // Always `redirect=false`: the JSON answer, since an <img src> cannot carry the bearer token.
+    query: ['redirect'],
+    returns: { fields: { url: 'string', expires_in: 'integer' } },
   },
   listChatbots: {
     method: 'GET',

@@ -20,6 +20,41 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export type Direction = 'inbound' | 'outbound';
 
+// What a message holds: text (`chat`), a file (image … sticker), a place or a contact card.
+export const MESSAGE_TYPES = ['chat', 'image', 'ptt', 'audio', 'video', 'document', 'sticker', 'location', 'vcard'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+/** The file a media message carries (fetched with GET /api/messages/{id}/media). */
+export interface MessageMedia {
+  mime: string;
+  size: number;
+  sha256: string;
+  filename: string | null;
+}
+
+export interface MessageLocation {
+  latitude: number;
+  longitude: number;
+  name: string | null;
+  address: string | null;
+}
+
+export interface MessageContact {
+  name: string | null;
+  phones: string[];
+  vcard: string;
+}
+
+/** GET /api/messages/{id}/media?redirect=false: a short-lived (presigned) URL of the file. */
+export interface MediaLink {
+  url: string;
+  /** Seconds the URL stays valid. */
+  expires_in: number;
+  mime?: string;
+  size?: number;
+  filename?: string | null;
+}
+
 export interface Session {
   // Always present (required in the OpenAPI schema).
   id: string;
@@ -68,6 +103,15 @@ export interface Message {
   customer_phone?: string | null;
   edited_at?: string | null;
   revoked_at?: string | null;
+  // Media (an API from before media sends none of these: the message is then text).
+  /** `chat` for text; an unknown type is shown as its text. */
+  type?: MessageType | (string & {});
+  /** The file of an image … sticker; null for text, or when the file could not be kept. */
+  media?: MessageMedia | null;
+  /** Why a media message has no file (too large, expired on WhatsApp's side, …). */
+  media_error?: string | null;
+  location?: MessageLocation | null;
+  contact?: MessageContact | null;
 }
 
 /** A chatbot the user owns (the first to link it), and when its signing secret was made. */

@@ -3,6 +3,7 @@ import { useWagate } from '../api/context';
 import type { Message } from '../api/types';
 import { formatCustomer, formatPhoneNumber, formatTimestamp } from '../format';
 import { useMessageHistory } from '../hooks/useMessageHistory';
+import { MessageContent } from './MessageContent';
 import { ErrorNotice } from './Notices';
 
 /** A message's delivery state in words ("Delivered", "Replying…", "Failed: …"). */
@@ -79,7 +80,7 @@ function MessageItem(props: { message: Message }) {
         </span>
         <time dateTime={message.timestamp}>{formatTimestamp(message.timestamp)}</time>
       </p>
-      <p className="wg-message__text">{message.content}</p>
+      <MessageContent message={message} />
       {message.revoked_at ? <p className="wg-message__note">The customer deleted this message.</p> : null}
       {message.edited_at && !message.revoked_at ? <p className="wg-message__note">Edited by the customer.</p> : null}
       <p className="wg-message__status">

@@ -10,15 +10,16 @@ import json
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulator.codes import normalize_phone
 from simulator.core import Simulator
-from simulator.errors import InvalidRequest, SimulatorError
+from simulator.errors import InvalidRequest, NotFound, SimulatorError
 from simulator.faults import Faults
 
-Handler = Callable[[Request], Awaitable[JSONResponse]]
+Handler = Callable[[Request], Awaitable[Response]]
+MEDIA_FAULT_MODES = ("none", "expired", "error")
 
 
 def control_routes(sim: Simulator) -> list[Route]:
@@ -94,6 +95,9 @@ def control_routes(sim: Simulator) -> list[Route]:
             caption=body.get("caption"),
             ciphertext_ms=body.get("ciphertext_ms"),
             ephemeral_s=body.get("ephemeral_s"),
+            media=body.get("media"),
+            location=body.get("location"),
+            vcard=body.get("vcard"),
         )
         return JSONResponse(message.to_json(), status_code=201)
 
@@ -115,6 +119,12 @@ def control_routes(sim: Simulator) -> list[Route]:
             return JSONResponse([m.to_json() for m in sim.world.log.all()])
         digits = _query_number(number)
         return JSONResponse([m.to_json() for m in sim.world.log.received_by(digits)])
+
+    async def message_media(request: Request) -> Response:
+        message = sim.world.log.get(request.path_params["message_id"])
+        if message is None or message.media is None:
+            raise NotFound("no_media", "no media message has this id")
+        return Response(message.media.data, media_type=message.media.mime)
 
     async def read(request: Request) -> JSONResponse:
         body = await _body(request)
@@ -184,6 +194,17 @@ def control_routes(sim: Simulator) -> list[Route]:
             sim.faults.absent_numbers.difference_update(digits)
         return JSONResponse(sim.faults.to_json())
 
+    async def media_fault(request: Request) -> JSONResponse:
+        body = await _body(request)
+        mode, numbers = body.get("mode"), body.get("numbers", [])
+        if mode not in MEDIA_FAULT_MODES:
+            raise InvalidRequest("invalid_media_fault", 'mode must be "expired", "error" or "none"')
+        if not isinstance(numbers, list):
+            raise InvalidRequest("invalid_numbers", "numbers must be a list of phone numbers")
+        sim.faults.media_numbers = {_query_number(str(number)) for number in numbers}
+        sim.faults.media_mode = mode
+        return JSONResponse(sim.faults.to_json())
+
     async def clear_faults(request: Request) -> JSONResponse:
         sim.linking.restore(None)
         sim.world.faults = Faults()
@@ -216,7 +237,9 @@ def control_routes(sim: Simulator) -> list[Route]:
         ("/control/faults/late_globals", late_globals, "POST"),
         ("/control/faults/refs_exhausted", refs_exhausted, "POST"),
         ("/control/faults/absent", absent, "POST"),
+        ("/control/faults/media", media_fault, "POST"),
         ("/control/faults/clear", clear_faults, "POST"),
+        ("/control/media/{message_id}", message_media, "GET"),
     ]
     return [Route(path, _translating_errors(handler), methods=[method]) for path, handler, method in routes]
 
@@ -226,7 +249,7 @@ def error_response(exc: SimulatorError) -> JSONResponse:
 
 
 def _translating_errors(handler: Handler) -> Handler:
-    async def wrapped(request: Request) -> JSONResponse:
+    async def wrapped(request: Request) -> Response:
         try:
             return await handler(request)
         except SimulatorError as exc:

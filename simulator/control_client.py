@@ -8,6 +8,7 @@ and an error answer raises `SimulatorControlError` with the API's `status`, `cod
 
 from __future__ import annotations
 
+import base64
 import ssl
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +28,14 @@ def _without_none(values: dict) -> dict:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def media_payload(data: bytes, mime: str, filename: str | None = None) -> dict:
+    """`send_message(..., media=media_payload(png, "image/png"))`: the control API's media object."""
+    return _without_none({"data_b64": base64.b64encode(data).decode(), "mime": mime, "filename": filename})
+
+
 def _decode(response: httpx.Response) -> Any:
+    if response.is_success and not response.headers.get("content-type", "").startswith("application/json"):
+        return response.content  # a media file
     body = response.json() if response.content else None
     if response.is_error:
         error = body.get("error", {}) if isinstance(body, dict) else {}
@@ -84,7 +92,8 @@ class _ControlApi:
         self, sender: str, to: str, text: str | None, name: str | None = None, **options: Any
     ) -> Any:
         """A customer (`sender`) writes to a linked number. → the message id. `options`: addressing
-        ("pn" | "lid"), phone_visible, type, caption, ciphertext_ms, ephemeral_s (README)."""
+        ("pn" | "lid"), phone_visible, type, caption, ciphertext_ms, ephemeral_s, media (see
+        `media_payload`), location ({latitude, longitude, name?, address?}), vcard (README)."""
         body = _without_none({"from": sender, "to": to, "text": text, "name": name, **options})
         return self._call("POST", "/control/messages", body=body, pick=lambda message: message["id"])
 
@@ -99,6 +108,10 @@ class _ControlApi:
     def received(self, number: str) -> Any:
         """What `number` received: [{id, from, to, text, name, time, ack}], oldest first."""
         return self._call("GET", "/control/messages", params={"number": number})
+
+    def media(self, message_id: str) -> Any:
+        """The plain bytes of a media message (either direction), as its recipient has them."""
+        return self._call("GET", f"/control/media/{message_id}")
 
     def read(self, number: str, sender: str | None = None) -> Any:
         """Customer `number` reads what it received (from `sender`): those messages get ack 3."""
@@ -161,6 +174,11 @@ class _ControlApi:
 
     def mark_absent(self, *numbers: str, absent: bool = True) -> Any:
         return self._call("POST", "/control/faults/absent", body={"numbers": list(numbers), "absent": absent})
+
+    def fail_media(self, mode: str, *numbers: str) -> Any:
+        """Media downloads (of messages to or from `numbers`, or all) fail: "expired" (the CDN answers
+        404, the app waits for a re-upload), "error" (503), or "none" (served again)."""
+        return self._call("POST", "/control/faults/media", body={"mode": mode, "numbers": list(numbers)})
 
     def clear_faults(self) -> Any:
         return self._call("POST", "/control/faults/clear")

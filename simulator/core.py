@@ -72,7 +72,7 @@ class Simulator:
         self.linking.reset()
         self.world.sessions.clear()
         fresh = World(self.startup_config)
-        for name in ("accounts", "log", "faults", "presence", "config"):
+        for name in ("accounts", "log", "faults", "presence", "config", "media"):
             setattr(self.world, name, getattr(fresh, name))
         for session in sessions:
             session.device = None

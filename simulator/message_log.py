@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from simulator.media import MediaFile
+
 ACK_ERROR = -1
 ACK_SERVER = 1
 ACK_DELIVERED = 2
@@ -33,6 +35,9 @@ class LoggedMessage:
     """How a customer's message reached the linked device: from the phone number or the LID."""
     ephemeral_s: int | None = None
     """The disappearing-messages timer a sent message carried (None: none)."""
+    caption: str | None = None
+    media: MediaFile | None = None
+    """The plain bytes of a media message, as its recipient has them."""
 
     def to_json(self) -> dict:
         return {
@@ -47,6 +52,8 @@ class LoggedMessage:
             "chat": self.chat,
             "addressing": self.addressing,
             "ephemeral_s": self.ephemeral_s,
+            "caption": self.caption,
+            "media": self.media.to_json() if self.media else None,
         }
 
 

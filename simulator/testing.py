@@ -31,7 +31,12 @@ from typing import Any
 
 import httpx
 
-from simulator.control_client import AsyncSimulatorControl, SimulatorControl, SimulatorControlError
+from simulator.control_client import (
+    AsyncSimulatorControl,
+    SimulatorControl,
+    SimulatorControlError,
+    media_payload,
+)
 from simulator.qr import decode_qr_png
 from simulator.tls import TlsFiles
 
@@ -42,6 +47,7 @@ __all__ = [
     "SimulatorProcess",
     "decode_qr_png",
     "free_port",
+    "media_payload",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

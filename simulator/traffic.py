@@ -12,13 +12,17 @@ number, `<phone>@c.us` or `<lid>@lid`); the network delivers to the person behin
 
 from __future__ import annotations
 
+import logging
 import time
 
 from simulator.codes import new_phone_message_id, normalize_phone
+from simulator.content import UnreadableMedia, customer_content, device_media
 from simulator.errors import InvalidRequest, NotFound
 from simulator.message_log import ACK_DELIVERED, ACK_ERROR, ACK_READ, ACK_SERVER, LoggedMessage
 from simulator.page_session import PageSession
 from simulator.world import World
+
+log = logging.getLogger("simulator.traffic")
 
 CHAT_STATES = ("composing", "recording", "paused")
 ADDRESSINGS = ("pn", "lid")
@@ -57,11 +61,15 @@ class Traffic:
         caption: object = None,
         ciphertext_ms: object = None,
         ephemeral_s: object = None,
+        media: object = None,
+        location: object = None,
+        vcard: object = None,
     ) -> LoggedMessage:
         """A customer's message to a linked number. `addressing` "lid": from the customer's LID (the
         phone number shown to the linked device only if `phone_visible`); `ciphertext_ms`: the page
         gets it undecrypted ("Waiting for this message") and decrypts it that much later (-1: never);
-        `ephemeral_s`: the chat has disappearing messages on; `type`/`caption`: see MESSAGE_TYPES."""
+        `ephemeral_s`: the chat has disappearing messages on; `type`/`caption`: see MESSAGE_TYPES;
+        `media`, `location`, `vcard`: see simulator.content."""
         customer = _number_or_raise(sender, "from")
         linked = _number_or_raise(recipient, "to")
         kind = type if type is not None else "chat"
@@ -85,12 +93,15 @@ class Traffic:
         devices = self.world.accounts.devices_of(linked)
         if not devices:
             raise NotFound("not_linked", f"{linked} has no linked device to deliver to")
-        shown = text if kind == "chat" else (caption or "")
-        message = self.world.log.add(
-            LoggedMessage(
-                new_phone_message_id(), customer, linked, shown, name, type=kind, addressing=addressing
-            )
+        content = customer_content(
+            kind, self.world.media, {customer, linked}, media=media, location=location, vcard=vcard
         )
+        shown = text if kind == "chat" else (caption or "")
+        logged = LoggedMessage(
+            new_phone_message_id(), customer, linked, shown, name, type=kind, addressing=addressing,
+            caption=caption, media=content.media,
+        )  # fmt: skip
+        message = self.world.log.add(logged)
         frame = {
             "t": "msg",
             "msg": {
@@ -107,6 +118,9 @@ class Traffic:
                 "ephemeral_s": ephemeral_s,
                 "t": int(message.time),
                 "notify_name": name,
+                "media": content.fields.get("media"),
+                "location": content.fields.get("location"),
+                "vcard": content.fields.get("vcard"),
             },
             "dup": self.world.faults.duplicate_adds,
         }
@@ -193,7 +207,16 @@ class Traffic:
             sender_device=device.device_id, chat=chat,
             ephemeral_s=ephemeral if isinstance(ephemeral, int) and not isinstance(ephemeral, bool) else None,
         )  # fmt: skip
-        if recipient is None or not self.world.faults.is_on_whatsapp(recipient):
+        kind = data.get("type")
+        if kind in MEDIA_TYPES:
+            message.type, message.caption = kind, _text_or_none(data.get("caption"))
+            message.text = message.caption or ""
+            try:
+                message.media = device_media(self.world.media, data)
+            except UnreadableMedia as exc:
+                log.warning("device %s sent %s media the customer cannot open: %s", device.wid, kind, exc)
+                message.ack = ACK_ERROR
+        if message.ack == ACK_ERROR or recipient is None or not self.world.faults.is_on_whatsapp(recipient):
             message.ack = ACK_ERROR
             self._push_ack(self.world.log.add(message))
             return
@@ -256,6 +279,10 @@ class Traffic:
                     "ack": message.ack,
                 }
                 self.world.push(device, frame)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _number_or_raise(value: object, field: str) -> str:

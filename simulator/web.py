@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
+from simulator.cdn import cdn_routes
 from simulator.control_api import control_routes
 from simulator.core import Simulator
 from simulator.qr import render_qr_png
@@ -54,6 +55,7 @@ def create_app(sim: Simulator) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         WebSocketRoute(PAGE_SOCKET_PATH, page_socket),
         *control_routes(sim),
+        *cdn_routes(sim),
     ]
     app = Starlette(routes=routes)
     app.state.simulator = sim

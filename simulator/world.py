@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from simulator.accounts import AccountBook, LinkedDevice
 from simulator.config import SimulatorConfig
 from simulator.faults import Faults
+from simulator.media import MediaStore
 from simulator.message_log import MessageLog
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class World:
     presence: dict[tuple[str, str], dict] = field(default_factory=dict)
     """(customer, linked phone) → the linked phone's last chat state towards that customer."""
     timers: Timers = field(default_factory=Timers)
+    media: MediaStore = field(default_factory=MediaStore)
+    """The CDN: encrypted media blobs, customers' uploads and linked devices' alike."""
 
     def sessions_of(self, device: LinkedDevice) -> list[PageSession]:
         return [s for s in self.sessions if s.device is device and not s.closed]

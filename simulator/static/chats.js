@@ -17,12 +17,10 @@ __d('__sim/chats', (load) => {
   const models = load('__sim/models');
   const history = load('__sim/history');
   const lids = load('__sim/lids');
+  const media = load('__sim/media');
   const { createWid, MsgKey } = load('__sim/wid');
   const { Msg: MsgCollection, Chat: ChatCollection, Contact: ContactCollection } = models.collections;
   const sendResults = new Map();
-  const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'ptt', 'document', 'sticker']);
-  // A 1x1 JPEG's base64, standing in for the thumbnail WhatsApp Web keeps in a media message's body.
-  const THUMBNAIL = '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AVN//2Q==';
 
   function meWid() {
     return runtime.me ? createWid(`${runtime.me.phone}@c.us`) : null;
@@ -41,6 +39,7 @@ __d('__sim/chats', (load) => {
       notifyName: msg.notifyName,
       ack: msg.ack,
       self: msg.self,
+      ...media.storedFields(msg),
     };
   }
 
@@ -82,9 +81,7 @@ __d('__sim/chats', (load) => {
     if (data.notify_name) contact.pushname = data.notify_name;
     if (byLid) contact.phoneNumber = lids.pnOf(from);
     const kind = data.type || 'chat';
-    const shown = MEDIA_TYPES.has(kind)
-      ? { body: THUMBNAIL, caption: data.caption || undefined, directPath: `/v/t62.${data.id}`, mimetype: 'image/jpeg' }
-      : { body: data.body };
+    const shown = media.inboundAttributes(data, kind) || { body: data.body };
     const sealed = data.ciphertext_ms !== null && data.ciphertext_ms !== undefined;
     const msg = new models.Msg({
       id,
@@ -175,12 +172,18 @@ __d('__sim/chats', (load) => {
     return [added, result];
   }
 
+  // What the server needs of a media message to deliver it: the customer's phone fetches the blob at
+  // `directPath` and decrypts it with `mediaKey` (and checks `filehash`).
+  const SENT_MEDIA_FIELDS = ['caption', 'directPath', 'mediaKey', 'mimetype', 'filehash', 'encFilehash', 'size', 'filename', 'duration'];
+
   function sendToServer(msg) {
     const to = createWid(msg.to);
-    runtime.send({
-      t: 'send',
-      msg: { id: msg.id.id, to: to._serialized, body: msg.body || '', type: msg.type, t: msg.t, ephemeral_s: msg.ephemeralDuration || null },
-    });
+    const data = { id: msg.id.id, to: to._serialized, body: msg.body || '', type: msg.type, t: msg.t, ephemeral_s: msg.ephemeralDuration || null };
+    if (media.MEDIA_TYPES.has(msg.type)) {
+      data.body = '';
+      for (const name of SENT_MEDIA_FIELDS) if (msg[name] != null) data[name] = msg[name];
+    }
+    runtime.send({ t: 'send', msg: data });
   }
 
   /** Sends that never reached the server (ack 0) go out again once connected, as WhatsApp Web retries. */

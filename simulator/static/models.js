@@ -44,6 +44,21 @@ __d('__sim/models', (load) => {
       return this;
     }
 
+    /** A media message's MediaData model (`mediaStage`, ...); undefined for other messages. */
+    get mediaData() {
+      return load('__sim/media').mediaData(this);
+    }
+
+    /** A media message's shared media object (by filehash), as the app keeps one per file. */
+    get mediaObject() {
+      return this.filehash ? load('__sim/media_objects').getOrCreateMediaObject(this.filehash) : undefined;
+    }
+
+    /** Fetch and decrypt a received media message's file: `mediaData.mediaStage` ends RESOLVED or not. */
+    downloadMedia(options = {}) {
+      return load('__sim/media').downloadMedia(this, options);
+    }
+
     /**
      * The quote a reply to this message carries, as the real model builds it: the message minus its
      * envelope, then its sender, its id, and its chat when `Wid.equals` says the reply goes elsewhere.

@@ -22,10 +22,16 @@ class RecordingEndpoint:
     """Answers each POST with the next of `statuses` (then 200), the body `{"replies": [...]}`;
     `calls` holds every request: its headers (lower-case names), raw head and body."""
 
-    def __init__(self, statuses: list[int] | None = None, reply: str = "answered by my own bot") -> None:
+    def __init__(
+        self,
+        statuses: list[int] | None = None,
+        reply: str = "answered by my own bot",
+        replies: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.calls: list[dict[str, Any]] = []
         self.statuses = deque(statuses or [])
         self.reply = reply
+        self.replies = replies  # answered instead of `reply` when given (files, several messages)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,7 +46,8 @@ class RecordingEndpoint:
                     }
                 )
                 status = outer.statuses.popleft() if outer.statuses else 200
-                answer = json.dumps({"replies": [{"text": outer.reply}]}).encode()
+                items = outer.replies if outer.replies is not None else [{"text": outer.reply}]
+                answer = json.dumps({"replies": items}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))

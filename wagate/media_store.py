@@ -18,6 +18,7 @@ import hashlib
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from wagate.errors import QueueError
@@ -28,6 +29,8 @@ MEDIA_ROOT = "media/"
 UPLOAD_ROOT = "media-uploads/"
 DEFAULT_URL_TTL_S = 900
 SNIFF_BYTES = 64 * 1024  # what is read of a file to know its type
+# Presigned URLs signed with SigV4 (X-Amz-Expires: a lifetime, not a date; what S3 wants of KMS objects)
+SIGV4 = BOTO_CONFIG.merge(Config(signature_version="s3v4"))
 
 
 class MediaStorageError(QueueError):
@@ -69,7 +72,7 @@ class MediaStore:
     ) -> None:
         self.bucket = bucket
         self.url_ttl_s = url_ttl_s
-        self._s3 = client or boto3.client("s3", endpoint_url=endpoint_url, config=BOTO_CONFIG)
+        self._s3 = client or boto3.client("s3", endpoint_url=endpoint_url, config=SIGV4)
         self._objects = ObjectStore(bucket, client=self._s3)
 
     @classmethod

@@ -6,11 +6,13 @@ disappearing chats, passkey linking."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 
 from devstack.chatbots import RecordingEndpoint
 from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
+from wagate import media
 
 
 def _inbound(user: ApiUser, session_id: str, customer_chat: str | None = None) -> list[dict]:
@@ -190,14 +192,20 @@ def test_edits_deletions_system_messages_and_media_captions(
     simulator.send(customer, phone, None, type="e2e_notification")
     simulator.send(customer, phone, None, type="call_log")
     # a photo's text is its caption, never the thumbnail WhatsApp Web keeps in the body
-    simulator.send(customer, phone, None, type="image", caption="the broken part")
-    photo = wait_for(
-        lambda: [m for m in _inbound(user, session["id"]) if m["error_code"] == "unsupported_message_type"],
-        what="the photo stored",
-    )[0]
-    assert photo["content"] == "the broken part"
+    photo = media.sample_image("part")
+    simulator.send(
+        customer,
+        phone,
+        None,
+        type="image",
+        caption="the broken part",
+        media={"data_b64": base64.b64encode(photo).decode(), "mime": "image/jpeg"},
+    )
+    wait_for(lambda: len(simulator.received(customer)) == 2, what="the photo answered")
+    (photo_row,) = [m for m in _inbound(user, session["id"]) if m["type"] == "image"]
+    assert photo_row["content"] == "the broken part" and photo_row["status"] == "replied"
     assert len(_inbound(user, session["id"])) == 2
-    assert len(simulator.received(customer)) == 1
+    assert simulator.texts_received(customer)[1].endswith("bytes): the broken part")
 
 
 def test_a_send_whatsapp_refuses_is_failed_not_sent(

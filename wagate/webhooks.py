@@ -56,6 +56,7 @@ USER_AGENT = "wagate-webhooks"
 PROMOTE_EVERY_S = 15.0
 METRICS_NAMESPACE = "Wagate"  # the runners' too (runner/platform.py)
 PURGE_EVERY_S = 600.0
+UNSENT_UPLOAD_S = 24 * 3600  # a media upload (POST /api/media) not sent within a day is dropped
 
 
 def parse_schedule(raw: str) -> tuple[float, ...]:
@@ -258,7 +259,8 @@ class Dispatcher:
 
     async def _housekeeping(self) -> None:
         """Now and then, when idle: waiting deliveries that may go (a delivery written behind an
-        earlier one while that one was finishing), and events past the retention."""
+        earlier one while that one was finishing), events past the retention, and the rows of media
+        uploads never sent (their objects expire by the bucket's lifecycle after the same day)."""
         now = time.monotonic()
         try:
             if now - self._last_promote >= PROMOTE_EVERY_S:
@@ -269,6 +271,7 @@ class Dispatcher:
                 await self.store.rpc(
                     "purge_webhook_events", {"p_older_than_s": self.config.retention_s, "p_limit": 1000}
                 )
+                await self.store.rpc("purge_media_uploads", {"p_older_than_s": UNSENT_UPLOAD_S})
         except WagateError as exc:
             log.warning("webhook housekeeping failed", extra={"error": str(exc)[:200]})
 

@@ -187,3 +187,15 @@ def test_deleting_a_session_with_its_messages_deletes_their_files(stack, api, us
     response = api.delete(f"/api/sessions/{connected['id']}?delete_messages=true", headers=user.headers)
     assert response.status_code == 204
     assert _objects(stack, prefix) == []
+
+
+def test_uploads_never_sent_are_purged_after_a_day(stack, api, user) -> None:
+    old = api.post("/api/media", json={"mime": "image/jpeg", "size": 10}, headers=user.headers).json()
+    new = api.post("/api/media", json={"mime": "image/jpeg", "size": 10}, headers=user.headers).json()
+    stack.sql(
+        "update public.wagate_media_uploads set created_at = now() - interval '25 hours' where id = %s",
+        (old["media_id"],),
+    )
+    stack.sql("select public.purge_media_uploads(86400)")  # what the dispatcher's housekeeping calls
+    left = stack.sql("select id::text from public.wagate_media_uploads where user_id = %s", (user.id,))
+    assert left == [(new["media_id"],)]

@@ -1,7 +1,8 @@
 """The reference: whatsapp-web.js 1.34.7, the npm package unmodified, drives the simulator the way it
 drives WhatsApp Web. Its Chromium opens https://web.whatsapp.com/, which resolves to the simulator
 served over TLS (a certificate made here); the library shows a QR, the phone scans it through the
-control API, and a customer's message is answered with `msg.reply("pong: " + body)`.
+control API, and a customer's message is answered with `msg.reply("pong: " + body)`; a customer's
+media is downloaded with `msg.downloadMedia()` and sent back with `MessageMedia`.
 
 When this fails, the simulator differs from WhatsApp Web somewhere the library depends on: change
 the simulator toward the library, never the other way. `make test` installs the package
@@ -24,9 +25,10 @@ from typing import NoReturn
 
 import pytest
 
-from simulator.testing import SimulatorProcess
+from simulator.testing import SimulatorProcess, media_payload
 from simulator.tls import write_self_signed_certificate
 from tests.reliability.chromium import descendants
+from tests.simulator import media_samples
 from wagate.browser import chromium_executable
 
 REFERENCE_DIR = Path(__file__).resolve().parent
@@ -173,18 +175,30 @@ def wwebjs(tls_simulator: SimulatorProcess, tmp_path: Path) -> Iterator[WwebjsCl
         client.stop()
 
 
-def test_whatsapp_web_js_links_receives_and_replies(
-    tls_simulator: SimulatorProcess, wwebjs: WwebjsClient
-) -> None:
-    control = tls_simulator.control
+def link(control, wwebjs: WwebjsClient) -> None:
     qr = wwebjs.wait_for("qr")["qr"]
     assert qr.startswith("2@") and qr.endswith(",WEB"), qr
     linked = control.scan(qr, phone=PHONE, name="Shop")
     assert linked["phone"] == PHONE
-
     wwebjs.wait_for("authenticated")
     ready = wwebjs.wait_for("ready")
     assert ready["wid"] == f"{PHONE}@c.us", ready
+
+
+def wait_received(control, wwebjs: WwebjsClient, number: str, count: int) -> list[dict]:
+    deadline = time.monotonic() + 10
+    while len(received := control.received(number)) < count:
+        if time.monotonic() > deadline:
+            wwebjs.fail(f"{number} received {len(received)} of {count} messages: {received}")
+        time.sleep(0.1)
+    return received
+
+
+def test_whatsapp_web_js_links_receives_and_replies(
+    tls_simulator: SimulatorProcess, wwebjs: WwebjsClient
+) -> None:
+    control = tls_simulator.control
+    link(control, wwebjs)
 
     text = "hello from the reference test"
     control.send_message(CUSTOMER, PHONE, text, name="Maria")
@@ -217,4 +231,56 @@ def test_whatsapp_web_js_links_receives_and_replies(
         if time.monotonic() > deadline:
             wwebjs.fail(f"the LID customer never received the reply: {control.received(LID_CUSTOMER)}")
         time.sleep(0.1)
+    assert not wwebjs.page_errors(), f"the page threw while whatsapp-web.js drove it: {wwebjs.page_errors()}"
+
+
+def test_whatsapp_web_js_downloads_media_and_sends_media_back(
+    tls_simulator: SimulatorProcess, wwebjs: WwebjsClient
+) -> None:
+    """The library, unmodified, downloads a customer's image, voice note and document
+    (`msg.downloadMedia()`) and sends each back with `MessageMedia`: the image with a caption, the
+    voice note with `sendAudioAsVoice`, the document with `sendMediaAsDocument`. Same bytes at both ends."""
+    control = tls_simulator.control
+    link(control, wwebjs)
+    files = [
+        ("image", media_samples.png(), "image/png", None, "a photo of the part", "image"),
+        ("ptt", media_samples.wav(), "audio/wav", None, None, "ptt"),
+        ("document", media_samples.pdf(), "application/pdf", "order 7.pdf", "the order", "document"),
+    ]
+    for count, (kind, data, mime, filename, caption, sent_type) in enumerate(files, start=1):
+        control.send_message(
+            CUSTOMER,
+            PHONE,
+            None,
+            name="Maria",
+            type=kind,
+            caption=caption,
+            media=media_payload(data, mime, filename),
+        )
+        message = wwebjs.wait_for("message")
+        assert (message["type"], message["hasMedia"], message["body"]) == (kind, True, caption or ""), message
+        downloaded = wwebjs.wait_for("media_downloaded")
+        assert downloaded["downloaded"] and downloaded["sha256"] == media_samples.sha256(data), downloaded
+        assert (downloaded["mimetype"], downloaded.get("filename"), downloaded["filesize"]) == (
+            mime,
+            filename,
+            len(data),
+        )
+        sent = wwebjs.wait_for("media_sent")
+        assert (sent["type"], sent["hasMedia"], sent["to"]) == (sent_type, True, f"{CUSTOMER}@c.us"), sent
+        echoed = wait_received(control, wwebjs, CUSTOMER, count)[-1]
+        assert echoed["id"] == sent["id"].split("_")[-1] and echoed["type"] == sent_type, echoed
+        assert echoed["media"]["sha256"] == media_samples.sha256(data), echoed
+        assert echoed["caption"] == (f"echo: {caption or ''}" if kind == "image" else None), echoed
+        if kind == "document":
+            assert echoed["media"]["filename"] == filename, echoed
+        assert control.media(echoed["id"]) == data
+
+    # Expired media: the library reports it cannot download it (undefined), and the page throws nothing.
+    control.fail_media("expired")
+    control.send_message(
+        CUSTOMER, PHONE, None, type="image", media=media_payload(media_samples.png(), "image/png")
+    )
+    wwebjs.wait_for("message")
+    assert wwebjs.wait_for("media_downloaded")["downloaded"] is False
     assert not wwebjs.page_errors(), f"the page threw while whatsapp-web.js drove it: {wwebjs.page_errors()}"

@@ -2,14 +2,17 @@
  * The unmodified whatsapp-web.js Client against the simulator, which Chromium reaches as
  * https://web.whatsapp.com/ (the address the library hardcodes): the host resolver maps that name to
  * the simulator's port and nothing else resolves, so this browser cannot reach the real WhatsApp.
- * It answers every message with "pong: <body>" as a reply (a quote) and prints one JSON line per event
- * on stdout for test_whatsapp_web_js.py.
+ * It answers every text message with "pong: <body>" as a reply (a quote); a media message it downloads
+ * (`msg.downloadMedia()`, reporting the file's sha256) and sends back with `MessageMedia`: an image
+ * with a caption, a voice note as one (`sendAudioAsVoice`), a document as one (`sendMediaAsDocument`).
+ * It prints one JSON line per event on stdout for test_whatsapp_web_js.py.
  *
  *   SIMULATOR_PORT=8443 CHROMIUM_PATH=/usr/bin/chromium node wwebjs_client.js
  */
 'use strict';
 
-const { Client, NoAuth } = require('whatsapp-web.js');
+const crypto = require('node:crypto');
+const { Client, MessageMedia, NoAuth } = require('whatsapp-web.js');
 
 const port = Number(process.env.SIMULATOR_PORT);
 if (!Number.isInteger(port) || port <= 0) {
@@ -66,8 +69,33 @@ client.on('ready', () => emit('ready', { wid: client.info && client.info.wid && 
 client.on('change_state', (state) => emit('change_state', { state }));
 client.on('disconnected', (reason) => emit('disconnected', { reason: String(reason) }));
 
+const sha256 = (base64) => crypto.createHash('sha256').update(Buffer.from(base64, 'base64')).digest('hex');
+
+async function echoMedia(msg) {
+  const media = await msg.downloadMedia();
+  if (!media) {
+    emit('media_downloaded', { id: msg.id._serialized, type: msg.type, downloaded: false });
+    return;
+  }
+  emit('media_downloaded', {
+    id: msg.id._serialized, type: msg.type, downloaded: true, sha256: sha256(media.data),
+    mimetype: media.mimetype, filename: media.filename, filesize: media.filesize,
+  });
+  const options = msg.type === 'ptt' ? { sendAudioAsVoice: true }
+    : msg.type === 'document' ? { sendMediaAsDocument: true } : { caption: `echo: ${msg.body}` };
+  const sent = await client.sendMessage(msg.from, new MessageMedia(media.mimetype, media.data, media.filename), options);
+  emit('media_sent', {
+    id: sent && sent.id._serialized, to: sent && sent.to, type: sent && sent.type, hasMedia: Boolean(sent && sent.hasMedia),
+    body: sent && sent.body,
+  });
+}
+
 client.on('message', async (msg) => {
-  emit('message', { id: msg.id._serialized, from: msg.from, to: msg.to, body: msg.body, type: msg.type });
+  emit('message', { id: msg.id._serialized, from: msg.from, to: msg.to, body: msg.body, type: msg.type, hasMedia: msg.hasMedia });
+  if (msg.hasMedia) {
+    await echoMedia(msg).catch((error) => emit('error', { where: 'media', message: describe(error) }));
+    return;
+  }
   try {
     const reply = await msg.reply(`pong: ${msg.body}`);
     emit('replied', {

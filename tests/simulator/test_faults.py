@@ -150,9 +150,11 @@ async def test_clearing_faults(control) -> None:
     await control.duplicate_adds(True)
     await control.stall_loads(True)
     await control.late_globals(True)
+    await control.fail_media("expired", CUSTOMER)
     assert await control.clear_faults() == {
         "dropped": [], "removed_modules": [], "renamed_modules": {}, "duplicate_adds": False,
         "delivery_delay_ms": 0, "absent_numbers": [], "stall_loads": False, "late_globals": False,
+        "media": {"mode": "none", "numbers": []},
     }  # fmt: skip
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from simulator.testing import media_payload
+from tests.simulator import media_samples
 from tests.simulator.test_logout import _watch_logout
 
 PHONE = "15550007001"
@@ -107,7 +109,9 @@ async def test_a_media_message_keeps_a_thumbnail_in_its_body_and_its_text_in_the
 ) -> None:
     page = await open_page()
     await page.link(control, PHONE)
-    key = await control.send_message(CUSTOMER, PHONE, None, type="image", caption="the broken part")
+    photo = media_payload(media_samples.png(), "image/png")
+    caption = "the broken part"
+    key = await control.send_message(CUSTOMER, PHONE, None, type="image", caption=caption, media=photo)
     await page.wait_event("add")
     added = await page.js(ADDED_JS, key)
     assert added["type"] == "image" and added["caption"] == "the broken part"

@@ -149,3 +149,123 @@ def test_a_file_over_whatsapps_limit_is_not_downloaded_but_answered(
     (row,) = _inbound(user, session["id"]).values()
     assert row["media"] is None and "5 MB" in row["media_error"] and row["status"] == "replied"
     assert simulator.texts_received(customer)[0].startswith("You sent image (not kept: ")
+
+
+def _runner_browser_plays_h264() -> bool:
+    """What the runners' Chromium says of H.264 video (the bridge's canSendVideo, asked directly)."""
+    from playwright.sync_api import sync_playwright
+
+    from wagate.browser import chromium_executable
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_executable(headless_shell=True))
+        try:
+            return bool(
+                browser.new_page().evaluate(
+                    """() => document.createElement('video')
+                        .canPlayType('video/mp4; codecs="avc1.42E01E, mp4a.40.2"')"""
+                )
+            )
+        finally:
+            browser.close()
+
+
+def _files_received(simulator: Simulator, customer: str) -> list[dict]:
+    return [m for m in simulator.received(customer) if m.get("media")]
+
+
+def _outbound(user: ApiUser, session_id: str) -> list[dict]:
+    return [m for m in user.messages(session_id) if m["direction"] == "outbound"]
+
+
+def test_the_chatbots_files_reach_the_customer_byte_for_byte(
+    simulator: Simulator, runners, user: ApiUser
+) -> None:
+    session, phone = user.link(simulator)
+    customer = fresh_number("4917")
+    for command in ("!image", "!voice", "!doc"):
+        simulator.send(customer, phone, command)
+        wait_for(
+            lambda c=command: (
+                len(_files_received(simulator, customer)) == ("!image", "!voice", "!doc").index(c) + 1
+            ),
+            timeout_s=40,
+            what=f"the answer to {command}",
+        )
+    got = {m["type"]: m for m in _files_received(simulator, customer)}
+    rows = {m["type"]: m for m in _outbound(user, session["id"])}
+    assert set(got) == set(rows) == {"image", "ptt", "document"}
+    for kind in got:
+        assert got[kind]["media"]["sha256"] == rows[kind]["media"]["sha256"], kind
+        assert rows[kind]["status"] == "sent" and rows[kind]["media"]["size"] == got[kind]["media"]["size"]
+        assert _sha(_media_of(user, rows[kind]["id"])) == rows[kind]["media"]["sha256"], (
+            "what the history keeps"
+        )
+    assert got["image"]["caption"] == "A sample photo" and got["image"]["media"]["mime"] == "image/jpeg"
+    assert got["ptt"]["media"]["mime"].startswith("audio/ogg")
+    assert got["document"]["media"]["filename"] == "menu.pdf" and got["document"]["caption"] == "Our menu"
+
+
+def test_api_sends_of_files_reach_the_customer(simulator: Simulator, runners, user: ApiUser) -> None:
+    session, _phone = user.link(simulator)
+    customer = fresh_number("4917")
+    photo, song, clip = media.sample_image("catalogue"), media.sample_audio_mp3(), media.sample_video_mp4()
+
+    def upload(data: bytes, mime: str, filename: str) -> str:
+        made = user.http.post("/api/media", json={"mime": mime, "size": len(data), "filename": filename})
+        assert made.status_code == 201, made.text
+        assert httpx.put(made.json()["upload_url"], content=data, timeout=10).status_code == 200
+        return made.json()["media_id"]
+
+    def send(**fields) -> dict:
+        response = user.http.post(
+            "/api/messages/send", json={"session_id": session["id"], "to": customer, **fields}
+        )
+        assert response.status_code == 202, response.text
+        return response.json()["message"]
+
+    send(media_id=upload(photo, "image/jpeg", "catalogue.jpg"), caption="New in")
+    voice = send(media_id=upload(song, "audio/mpeg", "hello.mp3"), type="ptt")
+    send(media_id=upload(clip, "video/mp4", "clip.mp4"))
+    wait_for(lambda: len(_files_received(simulator, customer)) == 3, timeout_s=60, what="three files")
+    got = {m["type"]: m for m in _files_received(simulator, customer)}
+    assert got["image"]["media"]["sha256"] == _sha(photo) and got["image"]["caption"] == "New in"
+    assert got["image"]["media"]["filename"] in (None, "catalogue.jpg")
+    # a voice note must be OGG/Opus: the MP3 was converted, and the history keeps what was sent
+    assert got["ptt"]["media"]["mime"].startswith("audio/ogg")
+    (voice_row,) = [m for m in _outbound(user, session["id"]) if m["id"] == voice["id"]]
+    assert voice_row["media"]["mime"] == "audio/ogg; codecs=opus"
+    assert voice_row["media"]["sha256"] == got["ptt"]["media"]["sha256"] != _sha(song)
+    # a video goes as a video where the runner's Chromium plays H.264, else as a document (the
+    # file, byte for byte, rather than nothing)
+    kind = "video" if _runner_browser_plays_h264() else "document"
+    assert got[kind]["media"]["sha256"] == _sha(clip)
+    (clip_row,) = [m for m in _outbound(user, session["id"]) if m["media"]["sha256"] == _sha(clip)]
+    assert clip_row["type"] == kind and clip_row["status"] == "sent"
+    if kind == "document":
+        assert got["document"]["media"]["filename"] == "clip.mp4"
+
+
+def test_a_chatbot_file_that_cannot_be_sent_fails_the_message_with_the_reason(
+    simulator: Simulator, runners, user: ApiUser
+) -> None:
+    answers = [
+        ([{"image": {"url": "http://127.0.0.1:9/nothing.jpg"}}], "media_unreachable"),
+        ([{"text": "first"}, {"image": {"url": "{samples}/menu.pdf"}}], "media_type_not_supported"),
+        ([{"image": {"url": "http://169.254.169.254/latest/meta-data/x.jpg"}}], "media_unreachable"),
+    ]
+    samples = f"{user.stack.supabase_url}/functions/v1/avatar-chat/samples"
+    for replies, code in answers:
+        items = json.loads(json.dumps(replies).replace("{samples}", samples))
+        with RecordingEndpoint(replies=items) as bot:
+            session, phone = user.link(simulator, bot_endpoint=bot.url)
+            customer = fresh_number("4917")
+            simulator.send(customer, phone, "send me the menu")
+            row = wait_for(
+                lambda s=session: [m for m in user.messages(s["id"]) if m["status"] == "failed"],
+                timeout_s=30,
+                what="the message failed",
+            )[0]
+            assert row["error_code"] == code, row
+            assert _outbound(user, session["id"]) == [] and simulator.received(customer) == []
+            user.delete_all_sessions()

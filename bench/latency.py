@@ -2,13 +2,18 @@
 inbound-to-reply latency as the customer sees it (the simulator's clock: the customer's message
 accepted -> the bot's reply arriving from the page), p50/p99, against the sum of the unavoidable
 I/O of one message measured in the same run (bench.probes). Then the highest sustained rate with
-p99 <= 500 ms, stepping the rate up until a step misses."""
+p99 <= 500 ms, stepping the rate up until a step misses. With `--media-every N`, a second phase at
+the same rate sends a 2 MB photo as every Nth message: latency of photos and texts side by side, and
+the runner's CPU per photo (the mixed phase's CPU less the text-only phase's per text message)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import io
 import os
+import random
 import time
 
 import httpx
@@ -39,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step-seconds", type=float, default=15, help="length of each step of the search")
     parser.add_argument("--no-search", action="store_true", help="only the fixed-rate phase")
     parser.add_argument(
+        "--media-every",
+        type=int,
+        default=0,
+        help="also a phase where every Nth message is a 2 MB photo (10: one in ten), side by side with text",
+    )
+    parser.add_argument(
         "--no-read-acks",
         action="store_true",
         help="experiment: customers' phones never confirm delivery or reading within the run (acks 2 and 3"
@@ -46,10 +57,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-class Load:
-    """Customers writing to the linked numbers, and what arrived back (the simulator's log)."""
+def photo(target_bytes: int = 2 * 2**20) -> bytes:
+    """A camera-like JPEG of about `target_bytes` (noise compresses like a detailed photo)."""
+    from PIL import Image
 
-    def __init__(self, sim_url: str, numbers: list[str]) -> None:
+    rng, width = random.Random(7), 1600
+    while True:
+        height = width * 3 // 4
+        image = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=90)
+        if out.tell() >= target_bytes:
+            return out.getvalue()
+        width += 100
+
+
+class Load:
+    """Customers writing to the linked numbers, and what arrived back (the simulator's log). With a
+    `photo`, every `media_every`th message is that photo (its caption the message's text)."""
+
+    def __init__(
+        self, sim_url: str, numbers: list[str], photo: bytes | None = None, media_every: int = 0
+    ) -> None:
         self.control = httpx.AsyncClient(
             base_url=sim_url,
             timeout=30,
@@ -58,14 +87,35 @@ class Load:
         self.numbers = numbers
         self.customers = {n: [fresh_phone("4915") for _ in range(CUSTOMERS_PER_SESSION)] for n in numbers}
         self.sent: dict[str, float] = {}  # text -> the simulator's time when it accepted it
+        self.photos: set[str] = set()  # the texts that were photos' captions
+        self.by_kind: dict[str, list[float]] = {}  # the last phase's latencies of texts and photos
+        self.media_every = media_every
+        self._photo = (
+            {"data_b64": base64.b64encode(photo).decode(), "mime": "image/jpeg"}
+            if photo and media_every
+            else None
+        )
 
     async def _send(self, index: int, tag: str) -> None:
         number = self.numbers[index % len(self.numbers)]
         customer = self.customers[number][(index // len(self.numbers)) % CUSTOMERS_PER_SESSION]
         text = f"{tag} {index}"
-        response = await self.control.post(
-            "/control/messages", json={"from": customer, "to": number, "text": text}
-        )
+        body = {"from": customer, "to": number, "text": text}
+        if (
+            self._photo is not None
+            and tag.startswith("media")
+            and index % self.media_every == self.media_every - 1
+        ):
+            body = {
+                "from": customer,
+                "to": number,
+                "text": None,
+                "type": "image",
+                "caption": text,
+                "media": self._photo,
+            }
+            self.photos.add(text)
+        response = await self.control.post("/control/messages", json=body)
         response.raise_for_status()
         self.sent[text] = response.json()["time"]
 
@@ -89,9 +139,9 @@ class Load:
         while True:
             response = await self.control.get("/control/messages")
             replies = {
-                m["text"][len("You said: ") :]: m["time"]
+                answered: m["time"]
                 for m in response.json()
-                if m["text"].startswith(f"You said: {tag} ")
+                if (answered := _answered(m.get("text") or "")) and answered.startswith(f"{tag} ")
             }
             if len(replies) >= count or time.monotonic() > deadline:
                 break
@@ -101,7 +151,27 @@ class Load:
             for text, sent in self.sent.items()
             if text.startswith(f"{tag} ") and text in replies
         ]
+        self.by_kind = {
+            kind: [
+                replies[text] - sent
+                for text, sent in self.sent.items()
+                if text.startswith(f"{tag} ")
+                and text in replies
+                and (text in self.photos) == (kind == "photo")
+            ]
+            for kind in ("text", "photo")
+        }
         return values, count - len(values)
+
+
+def _answered(reply: str) -> str | None:
+    """The text (or caption) the stand-in's reply answers: "You said: <text>", or
+    "You sent image (<mime>, <size> bytes): <caption>"."""
+    if reply.startswith("You said: "):
+        return reply[len("You said: ") :]
+    if reply.startswith("You sent ") and "): " in reply:
+        return reply.split("): ", 1)[1]
+    return None
 
 
 def _roots(env: BenchEnv) -> list[int]:
@@ -132,7 +202,7 @@ async def _phase(
     roots = _roots(env)
     cpu_before, wall = cpu_by_part(roots), time.monotonic()
     achieved = await load.at_rate(tag, count, rate)
-    values, lost = await load.latencies(tag, count, timeout_s=30)
+    values, lost = await load.latencies(tag, count, timeout_s=60 if load.photos else 30)
     wall = time.monotonic() - wall
     cpu = cpu_delta(cpu_before, cpu_by_part(roots))
     stop.set()
@@ -183,7 +253,7 @@ async def _measure(
     env: BenchEnv, args: argparse.Namespace, numbers: list[str], runner_pid: int, result: dict
 ) -> None:
     figures = result["figures"]
-    load = Load(env.sim_url, numbers)
+    load = Load(env.sim_url, numbers, photo() if args.media_every else None, args.media_every)
     page = ProbePage(env.sim_url, fresh_phone("4913"))
     probe = None
     try:
@@ -204,6 +274,8 @@ async def _measure(
             for step in (*STEPS, "chain", "inbound delivery")
         }
         figures["fixed_rate"] = fixed
+        if args.media_every:
+            figures["media"] = await _media_phase(env, load, args, count, idle, fixed)
         if args.profile:
             seconds = max(5, int(count / args.rate))
             log(f"profiling the runner with py-spy for {seconds} s at the same rate (not in the figures)")
@@ -234,6 +306,31 @@ async def _measure(
             await probe.aclose()
         await page.close()
         await load.control.aclose()
+
+
+async def _media_phase(
+    env: BenchEnv, load: Load, args: argparse.Namespace, count: int, idle: dict, text_only: dict
+) -> dict:
+    """The same rate with a 2 MB photo as every Nth message: photos and texts side by side."""
+    photos = count // args.media_every
+    log(
+        f"media: {count} messages at {args.rate:g}/s, {photos} of them 2 MB photos "
+        f"(one in {args.media_every})"
+    )
+    mixed = await _phase(env, load, None, "media", count, args.rate, idle)
+    text_ms = text_only["runner_cpu_ms_per_message"]
+    mixed_runner_ms = mixed["runner_cpu_ms_per_message"] * count
+    return {
+        "photo_bytes": len(base64.b64decode(load._photo["data_b64"])) if load._photo else 0,
+        "one_in": args.media_every,
+        "phase": mixed,
+        "latency_ms": {
+            kind: summary([ms(v) for v in load.by_kind[kind]], digits=1) for kind in ("text", "photo")
+        },
+        "runner_cpu_ms_per_text_message": text_ms,
+        # the mixed phase's runner CPU less what its texts cost at the text-only phase's rate
+        "runner_cpu_ms_per_photo": round((mixed_runner_ms - text_ms * (count - photos)) / max(photos, 1), 1),
+    }
 
 
 def _sustained(step: dict) -> bool:
@@ -335,6 +432,17 @@ def report(result: dict, k: int) -> None:
             f"p50 / sum of the message's unavoidable I/O (p50) {label}", figures["ratio_to_io"], RATIO_TARGET
         )
     )
+    if "media" in figures:
+        media = figures["media"]
+        print_table(
+            f"with a {media['photo_bytes'] / 2**20:.1f} MB photo as one message in {media['one_in']} "
+            f"(same rate; ms)",
+            ["what", "p50", "p99", "n", "runner CPU ms/msg"],
+            [["text", media["latency_ms"]["text"].get("median"), media["latency_ms"]["text"].get("p99"),
+              media["latency_ms"]["text"].get("count"), media["runner_cpu_ms_per_text_message"]],
+             ["photo", media["latency_ms"]["photo"].get("median"), media["latency_ms"]["photo"].get("p99"),
+              media["latency_ms"]["photo"].get("count"), media["runner_cpu_ms_per_photo"]]],
+        )  # fmt: skip
     if "search" in figures:
         print_table(
             "sustained rate search (one runner)",

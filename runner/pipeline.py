@@ -451,10 +451,9 @@ class ConversationPipeline:
         if not row.get("media_key"):
             raise MediaFailure("the message's file is missing", failures.MEDIA_NOT_FOUND)
         data, changed = await deps.media.file_to_send(row)
-        kind = row["type"]
-        if kind == "video" and not await session.can_send_video():
-            kind = "document"
-            changed["type"] = "document"
+        kind = sent_as(row["type"], can_send_video=row["type"] != "video" or await session.can_send_video())
+        if kind != row["type"]:
+            changed["type"] = kind
         if changed:
             await deps.repo.record_media(row["id"], changed)
             row = {**row, **changed}
@@ -485,6 +484,12 @@ class ConversationPipeline:
                     row.get("chat_id") or row["to_number"], row["id"], lambda r=row: self.send_by_id(r["id"])
                 )
         return len(rows)
+
+
+def sent_as(kind: str, *, can_send_video: bool) -> str:
+    """How a file goes: as its kind, but a video as a document (the same bytes) from a browser that
+    cannot prepare video (no H.264), rather than not at all."""
+    return "document" if kind == "video" and not can_send_video else kind
 
 
 def _content_of(kind: str, message: dict) -> dict:

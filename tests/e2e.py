@@ -98,6 +98,7 @@ class ApiUser:
     def __init__(self, stack: StackHandle) -> None:
         self.stack = stack
         self.user_id, token = stack.create_user()
+        self.token = token
         self.http = httpx.Client(
             base_url=stack.api_url, timeout=15, headers={"Authorization": f"Bearer {token}"}
         )

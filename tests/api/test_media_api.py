@@ -128,8 +128,19 @@ def test_a_file_at_a_url_is_fetched_judged_by_its_bytes_and_typed(stack, api, us
         (lambda: media.sample_image("x") + b"\0" * (5 * 2**20), {}, 413, "media_too_large"),
         (lambda: media.sample_sticker() + b"\0" * 200_000, {"type": "sticker"}, 413, "media_too_large"),
         (lambda: b"MZ\x90\x00" + b"\0" * 100, {"type": "video"}, 415, "media_type_not_supported"),
+        (lambda: media.sample_audio_mp3() + b"\0" * (16 * 2**20), {"type": "audio"}, 413, "media_too_large"),
+        (lambda: media.sample_video_mp4() + b"\0" * (16 * 2**20), {}, 413, "media_too_large"),
+        (lambda: media.sample_document("x"), {"type": "ptt"}, 415, "media_type_not_supported"),
     ],
-    ids=["pdf-as-image", "image-over-5mb", "sticker-over-limit", "exe-as-video"],
+    ids=[
+        "pdf-as-image",
+        "image-over-5mb",
+        "sticker-over-limit",
+        "exe-as-video",
+        "audio-over-16mb",
+        "video-over-16mb",
+        "pdf-as-voice",
+    ],
 )
 def test_a_file_over_the_limits_is_refused_and_nothing_is_written(
     stack, api, user, connected, make, fields, status, code

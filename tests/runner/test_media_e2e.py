@@ -227,7 +227,10 @@ def test_api_sends_of_files_reach_the_customer(simulator: Simulator, runners, us
     send(media_id=upload(photo, "image/jpeg", "catalogue.jpg"), caption="New in")
     voice = send(media_id=upload(song, "audio/mpeg", "hello.mp3"), type="ptt")
     send(media_id=upload(clip, "video/mp4", "clip.mp4"))
-    wait_for(lambda: len(_files_received(simulator, customer)) == 3, timeout_s=60, what="three files")
+    sticker, tune = media.sample_sticker(), media.sample_audio("m4a")
+    send(media_id=upload(sticker, "image/webp", "ok.webp"))
+    send(media_id=upload(tune, "audio/mp4", "jingle.m4a"))
+    wait_for(lambda: len(_files_received(simulator, customer)) == 5, timeout_s=60, what="five files")
     got = {m["type"]: m for m in _files_received(simulator, customer)}
     assert got["image"]["media"]["sha256"] == _sha(photo) and got["image"]["caption"] == "New in"
     assert got["image"]["media"]["filename"] in (None, "catalogue.jpg")
@@ -238,6 +241,8 @@ def test_api_sends_of_files_reach_the_customer(simulator: Simulator, runners, us
     assert voice_row["media"]["sha256"] == got["ptt"]["media"]["sha256"] != _sha(song)
     # a video goes as a video where the runner's Chromium plays H.264, else as a document (the
     # file, byte for byte, rather than nothing)
+    assert got["sticker"]["media"]["sha256"] == _sha(sticker)
+    assert got["audio"]["media"]["sha256"] == _sha(tune)  # not a voice note: sent as it is
     kind = "video" if _runner_browser_plays_h264() else "document"
     assert got[kind]["media"]["sha256"] == _sha(clip)
     (clip_row,) = [m for m in _outbound(user, session["id"]) if m["media"]["sha256"] == _sha(clip)]
@@ -269,3 +274,20 @@ def test_a_chatbot_file_that_cannot_be_sent_fails_the_message_with_the_reason(
             assert row["error_code"] == code, row
             assert _outbound(user, session["id"]) == [] and simulator.received(customer) == []
             user.delete_all_sessions()
+
+
+def test_deleting_a_user_deletes_their_files(simulator: Simulator, runners, user: ApiUser) -> None:
+    _session, phone = user.link(simulator)
+    customer = fresh_number("4917")
+    simulator.send(customer, phone, None, type="image", media=_payload(media.sample_image("x"), "image/jpeg"))
+    wait_for(lambda: len(simulator.received(customer)) == 1, timeout_s=40, what="the reply")
+    s3, bucket = user.stack.s3(), user.stack.env["WAGATE_CHECKPOINT_BUCKET"]
+
+    def versions() -> int:
+        listed = s3.list_object_versions(Bucket=bucket, Prefix=f"media/{user.user_id}/")
+        return len(listed.get("Versions", [])) + len(listed.get("DeleteMarkers", []))
+
+    assert versions() == 1
+    # the user deleted in Supabase Auth: sessions and messages go by cascade, the files by the runners
+    user.stack.sql("delete from auth.users where id = %s", (user.user_id,))
+    wait_for(lambda: versions() == 0, timeout_s=60, what="the user's files erased, every version")

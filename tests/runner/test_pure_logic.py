@@ -112,3 +112,47 @@ def test_the_ack_book_keeps_the_highest_ack_per_message_and_skips_sent() -> None
     book.record("s1", "", 3)
     assert book.take() == {("s1", "3EB0A"): 3, ("s2", "3EB0A"): 2}
     assert len(book) == 0 and book.take() == {}
+
+
+def test_a_video_goes_as_a_document_from_a_browser_without_h264() -> None:
+    from runner.pipeline import sent_as
+
+    assert sent_as("video", can_send_video=False) == "document"
+    assert sent_as("video", can_send_video=True) == "video"
+    assert {
+        sent_as(kind, can_send_video=False) for kind in ("image", "ptt", "audio", "document", "sticker")
+    } == {
+        "image",
+        "ptt",
+        "audio",
+        "document",
+        "sticker",
+    }
+
+
+def test_a_chatbot_answer_may_carry_files() -> None:
+    from runner.media import MediaReply
+
+    answer = {
+        "replies": [
+            {"text": "Here is our menu"},
+            {"document": {"url": "https://x.test/menu.pdf", "filename": "menu.pdf"}, "caption": "Menu"},
+            {"audio": {"url": "https://x.test/hi.mp3"}, "voice": True},
+            {"image": {"url": "https://x.test/a.jpg"}},
+        ]
+    }
+    assert parse_replies(answer) == [
+        "Here is our menu",
+        MediaReply("document", "https://x.test/menu.pdf", "Menu", "menu.pdf"),
+        MediaReply("ptt", "https://x.test/hi.mp3"),
+        MediaReply("image", "https://x.test/a.jpg"),
+    ]
+    for bad in (
+        {"replies": [{"image": "https://x.test/a.jpg"}]},  # not an object with a url
+        {"replies": [{"image": {"url": ""}}]},
+        {"replies": [{"image": {"url": "https://x.test/a.jpg"}, "voice": True}]},  # voice is for audio
+        {"replies": [{"image": {"url": "https://x.test/a.jpg"}, "video": {"url": "https://x.test/b.mp4"}}]},
+        {"replies": [{"image": {"url": "https://x.test/a.jpg"}, "caption": 7}]},
+    ):
+        with pytest.raises(BotError):
+            parse_replies(bad)

@@ -72,7 +72,7 @@ SAMPLE_REPLIES = {
 
 def sample_file(name: str) -> tuple[bytes, str] | None:
     """The bytes and mime type of a sample the stand-in serves (generated, small)."""
-    from wagate import media
+    from wagate import media_av as media
 
     makers = {
         "image.jpg": (lambda: media.sample_image("wagate sample"), "image/jpeg"),

@@ -33,8 +33,8 @@ from wagate.media import (
     default_filename,
     sha256_hex,
     sniff_mime,
-    to_voice_note,
 )
+from wagate.media_av import to_voice_note
 from wagate.media_store import MediaStore, message_key
 
 if TYPE_CHECKING:

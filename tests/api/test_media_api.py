@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from wagate import media
+from wagate import media_av
 from wagate.media_store import session_prefix
 
 PHONE = "4915123456789"
@@ -76,7 +76,7 @@ def _send(api, user, session, **fields):
 def test_an_uploaded_photo_is_sent_kept_and_handed_to_its_owner_only(
     stack, api, user, other_user, connected
 ) -> None:
-    photo = media.sample_image("order 1234")
+    photo = media_av.sample_image("order 1234")
     media_id = _upload(api, user, photo, "image/jpeg", "broken.jpg")
     response = _send(api, user, connected, media_id=media_id, caption="Here it is")
     assert response.status_code == 202, response.text
@@ -110,13 +110,13 @@ def test_an_uploaded_photo_is_sent_kept_and_handed_to_its_owner_only(
 
 def test_a_file_at_a_url_is_fetched_judged_by_its_bytes_and_typed(stack, api, user, connected, files) -> None:
     base, served = files
-    served["menu.png"] = media.sample_document("Menu")  # a PDF under a picture's name
+    served["menu.png"] = media_av.sample_document("Menu")  # a PDF under a picture's name
     response = _send(api, user, connected, media_url=f"{base}/menu.png")
     assert response.status_code == 202, response.text
     message = response.json()["message"]
     assert (message["type"], message["media"]["mime"]) == ("document", "application/pdf")
     assert message["media"]["filename"] == "menu.png"
-    served["voice.mp3"] = media.sample_audio_mp3()
+    served["voice.mp3"] = media_av.sample_audio_mp3()
     voice = _send(api, user, connected, media_url=f"{base}/voice.mp3", type="ptt").json()["message"]
     assert voice["type"] == "ptt"  # converted to OGG/Opus by the runner when it is sent
 
@@ -124,13 +124,18 @@ def test_a_file_at_a_url_is_fetched_judged_by_its_bytes_and_typed(stack, api, us
 @pytest.mark.parametrize(
     ("make", "fields", "status", "code"),
     [
-        (lambda: media.sample_document("x"), {"type": "image"}, 415, "media_type_not_supported"),
-        (lambda: media.sample_image("x") + b"\0" * (5 * 2**20), {}, 413, "media_too_large"),
-        (lambda: media.sample_sticker() + b"\0" * 200_000, {"type": "sticker"}, 413, "media_too_large"),
+        (lambda: media_av.sample_document("x"), {"type": "image"}, 415, "media_type_not_supported"),
+        (lambda: media_av.sample_image("x") + b"\0" * (5 * 2**20), {}, 413, "media_too_large"),
+        (lambda: media_av.sample_sticker() + b"\0" * 200_000, {"type": "sticker"}, 413, "media_too_large"),
         (lambda: b"MZ\x90\x00" + b"\0" * 100, {"type": "video"}, 415, "media_type_not_supported"),
-        (lambda: media.sample_audio_mp3() + b"\0" * (16 * 2**20), {"type": "audio"}, 413, "media_too_large"),
-        (lambda: media.sample_video_mp4() + b"\0" * (16 * 2**20), {}, 413, "media_too_large"),
-        (lambda: media.sample_document("x"), {"type": "ptt"}, 415, "media_type_not_supported"),
+        (
+            lambda: media_av.sample_audio_mp3() + b"\0" * (16 * 2**20),
+            {"type": "audio"},
+            413,
+            "media_too_large",
+        ),
+        (lambda: media_av.sample_video_mp4() + b"\0" * (16 * 2**20), {}, 413, "media_too_large"),
+        (lambda: media_av.sample_document("x"), {"type": "ptt"}, 415, "media_type_not_supported"),
     ],
     ids=[
         "pdf-as-image",
@@ -155,7 +160,7 @@ def test_a_file_over_the_limits_is_refused_and_nothing_is_written(
 
 def test_bad_media_sends_are_refused_with_their_codes(stack, api, user, other_user, connected, files) -> None:
     base, _served = files
-    theirs = _upload(api, other_user, media.sample_image("theirs"), "image/jpeg")
+    theirs = _upload(api, other_user, media_av.sample_image("theirs"), "image/jpeg")
     (never_put,) = [
         api.post("/api/media", json={"mime": "image/jpeg", "size": 10}, headers=user.headers).json()
     ]
@@ -191,7 +196,7 @@ def test_uploads_are_checked_before_a_url_is_made(api, user) -> None:
 
 
 def test_deleting_a_session_with_its_messages_deletes_their_files(stack, api, user, connected) -> None:
-    media_id = _upload(api, user, media.sample_image("x"), "image/jpeg")
+    media_id = _upload(api, user, media_av.sample_image("x"), "image/jpeg")
     assert _send(api, user, connected, media_id=media_id).status_code == 202
     prefix = session_prefix(user.id, connected["id"])
     assert len(_objects(stack, prefix)) == 1

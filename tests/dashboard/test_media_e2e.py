@@ -15,7 +15,7 @@ from playwright.async_api import async_playwright, expect
 from devstack.testing import StackHandle
 from tests.dashboard.test_dashboard_e2e import MESSAGE_TIMEOUT_MS, config_js, open_dashboard
 from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
-from wagate import media
+from wagate import media_av
 from wagate.browser import chromium_launch_options
 
 pytestmark = pytest.mark.slow
@@ -43,12 +43,12 @@ async def test_the_history_shows_a_customers_files(
         None,
         type="image",
         caption="the broken part",
-        media=_file(media.sample_image("part"), "image/jpeg"),
+        media=_file(media_av.sample_image("part"), "image/jpeg"),
     )
     simulator.send(
-        customer, phone, None, type="ptt", media=_file(media.sample_voice(), "audio/ogg; codecs=opus")
+        customer, phone, None, type="ptt", media=_file(media_av.sample_voice(), "audio/ogg; codecs=opus")
     )
-    invoice = media.sample_document("Invoice 42")
+    invoice = media_av.sample_document("Invoice 42")
     simulator.send(
         customer, phone, None, type="document", media=_file(invoice, "application/pdf", "invoice 42.pdf")
     )

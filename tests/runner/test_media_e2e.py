@@ -13,7 +13,7 @@ import httpx
 
 from devstack.chatbots import RecordingEndpoint
 from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
-from wagate import media
+from wagate import media_av
 
 VCARD = (
     "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Maria Silva\r\n"
@@ -44,12 +44,18 @@ def _media_of(user: ApiUser, message_id: str) -> bytes:
 
 
 FILES = [  # (type, bytes, the mime the customer's phone says, file name, the mime wagate finds)
-    ("image", media.sample_image("broken part"), "image/jpeg", None, "image/jpeg"),
-    ("ptt", media.sample_voice(), "audio/ogg; codecs=opus", None, "audio/ogg; codecs=opus"),
-    ("audio", media.sample_audio_mp3(), "audio/mpeg", None, "audio/mpeg"),
-    ("video", media.sample_video_mp4(), "video/mp4", None, "video/mp4"),
-    ("document", media.sample_document("Invoice 42"), "application/pdf", "invoice 42.pdf", "application/pdf"),
-    ("sticker", media.sample_sticker(), "image/webp", None, "image/webp"),
+    ("image", media_av.sample_image("broken part"), "image/jpeg", None, "image/jpeg"),
+    ("ptt", media_av.sample_voice(), "audio/ogg; codecs=opus", None, "audio/ogg; codecs=opus"),
+    ("audio", media_av.sample_audio_mp3(), "audio/mpeg", None, "audio/mpeg"),
+    ("video", media_av.sample_video_mp4(), "video/mp4", None, "video/mp4"),
+    (
+        "document",
+        media_av.sample_document("Invoice 42"),
+        "application/pdf",
+        "invoice 42.pdf",
+        "application/pdf",
+    ),
+    ("sticker", media_av.sample_sticker(), "image/webp", None, "image/webp"),
 ]
 
 
@@ -104,7 +110,7 @@ def test_the_chatbot_gets_a_short_lived_url_of_the_file_and_a_failed_download_it
     with RecordingEndpoint(reply="got it") as bot:
         session, phone = user.link(simulator, bot_endpoint=bot.url)
         customer = fresh_number("4917")
-        photo = media.sample_image("receipt")
+        photo = media_av.sample_image("receipt")
         simulator.send(
             customer, phone, None, type="image", caption="receipt", media=_payload(photo, "image/jpeg")
         )
@@ -124,7 +130,7 @@ def test_the_chatbot_gets_a_short_lived_url_of_the_file_and_a_failed_download_it
                 None,
                 type="document",
                 caption="the contract",
-                media=_payload(media.sample_document("x"), "application/pdf", "contract.pdf"),
+                media=_payload(media_av.sample_document("x"), "application/pdf", "contract.pdf"),
             )
             wait_for(lambda: len(simulator.received(customer)) == 2, timeout_s=40, what="the second reply")
         finally:
@@ -143,7 +149,7 @@ def test_a_file_over_whatsapps_limit_is_not_downloaded_but_answered(
 ) -> None:
     session, phone = user.link(simulator)
     customer = fresh_number("4917")
-    big = media.sample_image("big") + b"\0" * (5 * 2**20)  # a JPEG past the 5 MB image limit
+    big = media_av.sample_image("big") + b"\0" * (5 * 2**20)  # a JPEG past the 5 MB image limit
     simulator.send(customer, phone, None, type="image", caption="big one", media=_payload(big, "image/jpeg"))
     wait_for(lambda: len(simulator.received(customer)) == 1, timeout_s=40, what="the reply")
     (row,) = _inbound(user, session["id"]).values()
@@ -209,7 +215,11 @@ def test_the_chatbots_files_reach_the_customer_byte_for_byte(
 def test_api_sends_of_files_reach_the_customer(simulator: Simulator, runners, user: ApiUser) -> None:
     session, _phone = user.link(simulator)
     customer = fresh_number("4917")
-    photo, song, clip = media.sample_image("catalogue"), media.sample_audio_mp3(), media.sample_video_mp4()
+    photo, song, clip = (
+        media_av.sample_image("catalogue"),
+        media_av.sample_audio_mp3(),
+        media_av.sample_video_mp4(),
+    )
 
     def upload(data: bytes, mime: str, filename: str) -> str:
         made = user.http.post("/api/media", json={"mime": mime, "size": len(data), "filename": filename})
@@ -227,7 +237,7 @@ def test_api_sends_of_files_reach_the_customer(simulator: Simulator, runners, us
     send(media_id=upload(photo, "image/jpeg", "catalogue.jpg"), caption="New in")
     voice = send(media_id=upload(song, "audio/mpeg", "hello.mp3"), type="ptt")
     send(media_id=upload(clip, "video/mp4", "clip.mp4"))
-    sticker, tune = media.sample_sticker(), media.sample_audio("m4a")
+    sticker, tune = media_av.sample_sticker(), media_av.sample_audio("m4a")
     send(media_id=upload(sticker, "image/webp", "ok.webp"))
     send(media_id=upload(tune, "audio/mp4", "jingle.m4a"))
     wait_for(lambda: len(_files_received(simulator, customer)) == 5, timeout_s=60, what="five files")
@@ -279,7 +289,9 @@ def test_a_chatbot_file_that_cannot_be_sent_fails_the_message_with_the_reason(
 def test_deleting_a_user_deletes_their_files(simulator: Simulator, runners, user: ApiUser) -> None:
     _session, phone = user.link(simulator)
     customer = fresh_number("4917")
-    simulator.send(customer, phone, None, type="image", media=_payload(media.sample_image("x"), "image/jpeg"))
+    simulator.send(
+        customer, phone, None, type="image", media=_payload(media_av.sample_image("x"), "image/jpeg")
+    )
     wait_for(lambda: len(simulator.received(customer)) == 1, timeout_s=40, what="the reply")
     s3, bucket = user.stack.s3(), user.stack.env["WAGATE_CHECKPOINT_BUCKET"]
 

@@ -12,7 +12,7 @@ import uuid
 
 from devstack.chatbots import RecordingEndpoint
 from tests.e2e import ApiUser, Simulator, fresh_number, wait_for
-from wagate import media
+from wagate import media_av
 
 
 def _inbound(user: ApiUser, session_id: str, customer_chat: str | None = None) -> list[dict]:
@@ -192,7 +192,7 @@ def test_edits_deletions_system_messages_and_media_captions(
     simulator.send(customer, phone, None, type="e2e_notification")
     simulator.send(customer, phone, None, type="call_log")
     # a photo's text is its caption, never the thumbnail WhatsApp Web keeps in the body
-    photo = media.sample_image("part")
+    photo = media_av.sample_image("part")
     simulator.send(
         customer,
         phone,

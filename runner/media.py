@@ -27,6 +27,7 @@ from wagate.backoff import compute_backoff
 from wagate.endpoints import EndpointFailure, GuardedClients
 from wagate.media import (
     MEDIA_TYPES,
+    VIDEO_TAIL_BYTES,
     MediaLimits,
     MediaRejected,
     classify,
@@ -196,7 +197,9 @@ class RunnerMedia:
             )
         data = answer.body
         try:
-            verdict = classify(data[:65536], len(data), wanted=reply.type, limits=self.limits)
+            verdict = classify(
+                data[:65536], len(data), wanted=reply.type, limits=self.limits, tail=data[-VIDEO_TAIL_BYTES:]
+            )
             if verdict.type == "ptt" and not verdict.mime.startswith(OPUS):
                 data = await asyncio.to_thread(to_voice_note, data)
                 verdict = classify(data[:65536], len(data), wanted="ptt", limits=self.limits)

@@ -296,10 +296,12 @@ def classify(
     wanted: str | None = None,
     voice: bool = False,
     limits: MediaLimits = MediaLimits(),
+    tail: bytes = b"",
 ) -> MediaVerdict:
     """The message type WhatsApp should show for a file of `size` bytes starting with `head`
     (`SNIFF_BYTES` of it when available), or MediaRejected. `wanted` None infers the type from
-    the bytes; `voice` asks for a voice note (ptt)."""
+    the bytes; `voice` asks for a voice note (ptt). A video's codecs are checked in its `moov` box,
+    found in `head` or in `tail` (the file's last VIDEO_TAIL_BYTES)."""
     if wanted is not None:
         _check_media_type(wanted)
     if size <= 0:
@@ -322,8 +324,29 @@ def classify(
         noun = ("an animated" if animated else "a static") + " sticker" if media_type == "sticker" else None
         largest, this_one = _human_sizes(limit, size)
         raise MediaTooLarge(f"{noun or _noun(media_type)} may be at most {largest}; this one is {this_one}")
+    if media_type == "video":
+        check_video_codecs(head, tail)
     mime = mime or "application/octet-stream"
     return MediaVerdict(type=media_type, mime=mime, extension=extension_for(mime))
+
+
+VIDEO_TAIL_BYTES = 512 * 2**10  # where a video not made for streaming keeps its `moov` box
+
+
+def check_video_codecs(head: bytes, tail: bytes = b"") -> None:
+    """WhatsApp plays MP4 with H.264 video and AAC sound: the sample entries (`avc1`/`avc3`,
+    `mp4a`) of the tracks in the `moov` box, at the file's start (made for streaming) or its end.
+    A `moov` out of both windows cannot be read here and passes."""
+    for window in (head, tail):
+        at = window.find(b"moov")
+        if at < 0:
+            continue
+        boxes = window[at:]
+        if b"avc1" not in boxes and b"avc3" not in boxes:
+            raise MediaRejected("media_type_not_supported", "a video must be H.264 (MP4 with avc1 video)")
+        if b"soun" in boxes and b"mp4a" not in boxes:
+            raise MediaRejected("media_type_not_supported", "a video's sound must be AAC (mp4a)")
+        return
 
 
 def _infer_type(mime: str | None) -> str:

@@ -20,7 +20,15 @@ from urllib.parse import unquote, urlsplit
 from wagate.auth import Principal
 from wagate.endpoints import EndpointFailure, GuardedClients, check_endpoint
 from wagate.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
-from wagate.media import MEDIA_TYPES, MediaLimits, MediaRejected, MediaVerdict, classify, default_filename
+from wagate.media import (
+    MEDIA_TYPES,
+    VIDEO_TAIL_BYTES,
+    MediaLimits,
+    MediaRejected,
+    MediaVerdict,
+    classify,
+    default_filename,
+)
 from wagate.media_store import SNIFF_BYTES, MediaStore, message_key, upload_key
 from wagate.store import MEDIA_UPLOADS, MESSAGES, Row, Store, eq, not_null
 from wagate.validation import BodySchema, Field, is_uuid
@@ -186,7 +194,13 @@ class MediaApi:
         check_endpoint(url, allow_private=self.allow_private_endpoints)
         data = asyncio.run(self._fetch(user.user_id, url))
         try:
-            verdict = classify(data[:SNIFF_BYTES], len(data), wanted=wanted, limits=self.limits)
+            verdict = classify(
+                data[:SNIFF_BYTES],
+                len(data),
+                wanted=wanted,
+                limits=self.limits,
+                tail=data[-VIDEO_TAIL_BYTES:],
+            )
         except MediaRejected as exc:
             raise _rejected(exc) from exc
         sha256 = self.media.put(key, data, verdict.mime)

@@ -195,16 +195,17 @@ def sample_sticker(*, animated: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def sample_video_mp4() -> bytes:
+def sample_video_mp4(codec: str = "libx264") -> bytes:
     """A one-second 128x96 MP4 with an AAC tone: H.264 video (libx264, in PyAV's wheels), or
-    MPEG-4 Part 2 from a PyAV built without it."""
+    MPEG-4 Part 2 (`codec="mpeg4"`, or from a PyAV built without libx264)."""
     from PIL import Image, ImageDraw
 
     av = _import_av()
     out = io.BytesIO()
     with av.open(out, "w", format="mp4") as sink:
         try:
-            video = sink.add_stream("libx264", rate=12, options={"preset": "ultrafast"})
+            options = {"preset": "ultrafast"} if codec == "libx264" else {}
+            video = sink.add_stream(codec, rate=12, options=options)
         except av.codec.codec.UnknownCodecError:
             video = sink.add_stream("mpeg4", rate=12)
         video.width, video.height, video.pix_fmt = 128, 96, "yuv420p"

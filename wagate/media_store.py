@@ -119,6 +119,14 @@ class MediaStore:
         except (BotoCoreError, ClientError) as exc:
             raise self._fail("read media", exc) from exc
 
+    def tail_bytes(self, key: str, length: int) -> bytes:
+        """The last `length` bytes (where a video may keep its index)."""
+        try:
+            response = self._s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=-{length}")
+            return response["Body"].read()
+        except (BotoCoreError, ClientError) as exc:
+            raise self._fail("read media", exc) from exc
+
     def copy(self, source_key: str, key: str, mime: str) -> None:
         try:
             self._s3.copy_object(

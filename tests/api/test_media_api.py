@@ -136,6 +136,7 @@ def test_a_file_at_a_url_is_fetched_judged_by_its_bytes_and_typed(stack, api, us
         ),
         (lambda: media_av.sample_video_mp4() + b"\0" * (16 * 2**20), {}, 413, "media_too_large"),
         (lambda: media_av.sample_document("x"), {"type": "ptt"}, 415, "media_type_not_supported"),
+        (lambda: media_av.sample_video_mp4("mpeg4"), {}, 415, "media_type_not_supported"),
     ],
     ids=[
         "pdf-as-image",
@@ -145,6 +146,7 @@ def test_a_file_at_a_url_is_fetched_judged_by_its_bytes_and_typed(stack, api, us
         "audio-over-16mb",
         "video-over-16mb",
         "pdf-as-voice",
+        "video-not-h264",
     ],
 )
 def test_a_file_over_the_limits_is_refused_and_nothing_is_written(

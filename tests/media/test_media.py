@@ -308,3 +308,16 @@ def test_importing_media_loads_neither_ffmpeg_nor_pillow() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_video_must_be_h264_with_aac_sound() -> None:
+    h264, mpeg4 = media_av.sample_video_mp4(), media_av.sample_video_mp4("mpeg4")
+    assert media.classify(h264[:65536], len(h264), tail=h264[-media.VIDEO_TAIL_BYTES :]).type == "video"
+    with pytest.raises(media.MediaRejected) as refused:
+        media.classify(mpeg4[:65536], len(mpeg4), tail=mpeg4[-media.VIDEO_TAIL_BYTES :])
+    assert refused.value.code == "media_type_not_supported" and "H.264" in refused.value.message
+    # an index at the end of the file (not made for streaming) is found in the tail
+    moov = h264.index(b"moov") - 4
+    moved = h264[:32] + b"\0" * 70_000 + h264[moov:]  # the head shows no moov, the tail does
+    assert media.classify(moved[:65536], len(moved), wanted="video", tail=moved[-media.VIDEO_TAIL_BYTES :])
+    assert media_av.probe_video(h264)[0] == "h264" and media_av.probe_video(mpeg4)[0] == "mpeg4"

@@ -13,8 +13,8 @@ from wagate.validation import MAX_URL_LENGTH
 LIMITS = (
     "Checked on the bytes themselves, never the name: image JPEG/PNG up to 5 MB; audio (AAC, AMR, MP3, "
     "M4A, OGG/Opus) 16 MB (`ptt`: sent as a voice note, converted to OGG/Opus when it is not); video "
-    "MP4 (H.264 + AAC) 16 MB; sticker WebP up to 100 KB (500 KB animated); document: any file up to 100 MB. The "
-    "operator may lower or raise them (WAGATE_MEDIA_MAX_*_BYTES)."
+    "MP4 (H.264 + AAC) 16 MB; sticker WebP up to 100 KB (500 KB animated); document: any file up to "
+    "100 MB. The operator may lower or raise them (WAGATE_MEDIA_MAX_*_BYTES)."
 )
 
 MESSAGE_MEDIA_PROPERTIES: dict[str, Any] = {

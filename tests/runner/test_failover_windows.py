@@ -129,13 +129,17 @@ def test_a_new_login_is_connected_only_once_it_is_sealed(
             break
         time.sleep(0.02)
     assert seen[-1] == ("connected", 1), f"connected before a checkpoint existed: {seen}"
-    lines = session_log_lines(stack, created["id"], last=400)
-    order = [
-        marker
-        for line in lines
-        for marker in ('"status": "authenticating"', SEALED, '"status": "connected"')
-        if marker in line
-    ]
+
+    def logged_order() -> list[str]:
+        return [
+            marker
+            for line in session_log_lines(stack, created["id"], last=400)
+            for marker in ('"status": "authenticating"', SEALED, '"status": "connected"')
+            if marker in line
+        ]
+
+    # the runner logs a status after writing it: the line may come a moment after the row
+    order = wait_for(lambda: len(o := logged_order()) >= 3 and o, 10, what="the connected line logged")
     assert order[:3] == ['"status": "authenticating"', SEALED, '"status": "connected"'], order
 
 

@@ -72,8 +72,8 @@ status: ## is the local stack running
 reset: install ## stop the stack and erase its local data (Postgres data, generated keys)
 	$(PY) -m devstack --state-dir $(STATE) reset
 
-token: ## print an access token for a local user (EMAIL=... to choose; stack must be up)
-	@$(PY) -m devstack --state-dir $(STATE) token $(if $(EMAIL),--email $(EMAIL),)
+token: ## print an access token for a local user (EMAIL=... to choose, ADMIN=1 for an operator; stack must be up)
+	@$(PY) -m devstack --state-dir $(STATE) token $(if $(EMAIL),--email $(EMAIL),) $(if $(filter 1,$(ADMIN)),--admin,)
 
 test: install ## lint, the dashboard's checks and tests, then every suite against real services (pytest)
 	$(VENV)/bin/ruff check .

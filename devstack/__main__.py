@@ -157,7 +157,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     user_id = args.user_id
     email = args.email or (None if user_id else "demo@wagate.local")
     user_id = ensure_user(env["DATABASE_URL"], email=email, user_id=user_id)
-    token = user_token(env["SUPABASE_URL"], env["SUPABASE_JWT_SECRET"], user_id, email=email, ttl_s=args.ttl)
+    claims = {}
+    if args.admin:  # an operator (GET /api/admin/fleet): the custom claim Supabase keeps in app_metadata
+        claims["app_metadata"] = {"provider": "email", "providers": ["email"], "role": "admin"}
+    token = user_token(
+        env["SUPABASE_URL"], env["SUPABASE_JWT_SECRET"], user_id, email=email, ttl_s=args.ttl, **claims
+    )
     if args.json:
         print(json.dumps({"user_id": user_id, "email": email, "access_token": token}))
     else:
@@ -214,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--user-id")
     p.add_argument("--ttl", type=int, default=24 * 3600)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--admin", action="store_true", help="an operator's token (app_metadata.role admin)")
     args = parser.parse_args(argv)
     handlers = {
         "run": cmd_run,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import uuid
 from pathlib import Path
@@ -42,6 +43,12 @@ def api_spec(port: int, env: dict[str, str], log_path: Path) -> ProcessSpec:
     )
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def runner_spec(
     env: dict[str, str], run_dir: Path, log_dir: Path, *, runner_id: str | None = None
 ) -> ProcessSpec:
@@ -65,6 +72,8 @@ def runner_spec(
             "RUNNER_ID": runner_id,
             "RUNNER_PID_DIR": str(run_dir),
             "HEARTBEAT_FILE": str(run_dir / f"heartbeat-{runner_id}"),
+            # Prometheus text at http://127.0.0.1:<port>/metrics (the port is in the runner's log)
+            "RUNNER_METRICS_PORT": str(_free_port()),
             "PYTHONUNBUFFERED": "1",
         },
         ready=registered,

@@ -11,6 +11,7 @@ from constructs import Construct
 from infra.components.api import API_SOURCE_DIR, Api
 from infra.components.checkpoints import CheckpointStore
 from infra.components.media import MediaStore
+from infra.components.monitoring import FleetAlarms
 from infra.components.network import Network
 from infra.components.queues import CommandQueues
 from infra.components.runners import RunnerFleet
@@ -98,6 +99,7 @@ class WagateStack(Stack):
             log_retention=log_retention,
             removal_policy=removal,
         )
+        self.alarms = FleetAlarms(self, "FleetAlarms", stage=settings.stage, queues=self.queues)
         self._outputs()
 
     def _outputs(self) -> None:

@@ -283,6 +283,7 @@ class ConversationPipeline:
             log.warning(
                 "chatbot failed", extra={"session_id": session.id, "code": exc.code, "reason": exc.reason}
             )
+            deps.repo.metrics.chatbot_failed(exc.code)
             await deps.repo.mark_message(
                 inbound["id"],
                 deps.settings.runner_id,
@@ -299,6 +300,7 @@ class ConversationPipeline:
             p_epoch=session.epoch,
             p_replies=[{"message_id": new_whatsapp_id(), **reply} for reply in replies],
         )
+        deps.repo.metrics.message_answered()
         if not stored_replies and replies:
             # Stored already (a retried call whose first answer was lost): send what still waits.
             stored = await deps.repo.replies_to(inbound["id"])

@@ -2,7 +2,10 @@
 never stops a runner that holds them:
 
 - `ActiveSessions` (namespace `Wagate`, dimension `Stage` = WAGATE_STAGE) to CloudWatch every
-  METRICS_INTERVAL_S; the autoscaling policy tracks its Average (sessions per runner).
+  METRICS_INTERVAL_S; the autoscaling policy tracks its Average (sessions per runner). With it, what
+  the operator alarms on (runner/metrics.py): the interval's sums of `MessagesAnswered`,
+  `MessagesSent`, `MessagesFailed`, `ChatbotFailures`, `SessionFailures`, `BrowserRestarts`, and
+  `RunnerHeartbeats` (1 per runner: its absence means no runner reports).
 - ECS task scale-in protection through the agent (`$ECS_AGENT_URI/task-protection/v1/state`):
   on while the runner holds a session, renewed before it expires, off when it holds none.
   Outside ECS (no ECS_AGENT_URI) there is nothing to protect.
@@ -19,6 +22,7 @@ import boto3
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
 
+from runner.metrics import CLOUDWATCH_COUNTERS, HEARTBEAT_METRIC, RunnerMetrics
 from wagate.queues import BOTO_CONFIG
 
 log = logging.getLogger("runner.platform")
@@ -50,32 +54,41 @@ class PlatformReporter:
         self.protected: bool | None = None  # as last confirmed by the agent
         self._protected_until = 0.0
 
-    async def report(self, sessions: int, *, force: bool = False) -> None:
-        """Called on every heartbeat: publishes the metric when it is due, and keeps the task's
+    async def report(
+        self, sessions: int, metrics: RunnerMetrics | None = None, *, force: bool = False
+    ) -> None:
+        """Called on every heartbeat: publishes the metrics when they are due, and keeps the task's
         protection in step with whether the runner holds sessions. Failures are logged, never raised."""
         now = time.monotonic()
         if self._cloudwatch is not None and (force or now - self._last_metric >= self.metrics_interval_s):
             self._last_metric = now
-            await self._publish(sessions)
+            await self._publish(sessions, metrics.unpublished() if metrics is not None else {})
         if self.agent_uri:
             want = sessions > 0
             renew = want and now > self._protected_until - PROTECTION_MINUTES * 30
             if want != self.protected or renew:
                 await self._protect(want)
 
-    async def _publish(self, sessions: int) -> None:
+    def metric_data(self, sessions: int, counters: Mapping[str, int]) -> list[dict]:
+        """One datum per metric; the counters as what they added since the last publication."""
+        values = {SESSIONS_METRIC: sessions, HEARTBEAT_METRIC: 1}
+        values.update({CLOUDWATCH_COUNTERS[name]: added for name, added in counters.items()})
+        return [
+            {
+                "MetricName": name,
+                "Dimensions": [{"Name": "Stage", "Value": self.stage}],
+                "Value": float(value),
+                "Unit": "Count",
+            }
+            for name, value in values.items()
+        ]
+
+    async def _publish(self, sessions: int, counters: Mapping[str, int]) -> None:
         try:
             await asyncio.to_thread(
                 self._cloudwatch.put_metric_data,
                 Namespace=self.namespace,
-                MetricData=[
-                    {
-                        "MetricName": SESSIONS_METRIC,
-                        "Dimensions": [{"Name": "Stage", "Value": self.stage}],
-                        "Value": float(sessions),
-                        "Unit": "Count",
-                    }
-                ],
+                MetricData=self.metric_data(sessions, counters),
             )
         except (BotoCoreError, ClientError) as exc:
             log.warning("metric not published", extra={"error": str(exc)[:200]})

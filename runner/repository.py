@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from runner.metrics import RunnerMetrics
 from wagate import failures
 from wagate.errors import StoreUnavailable
 from wagate.failures import Failure
@@ -22,10 +23,17 @@ class LeaseLost(Exception):
 
 class RunnerRepository:
     def __init__(
-        self, rest_url: str, service_key: str, *, timeout_s: float = 10.0, outage_s: float = 45.0
+        self,
+        rest_url: str,
+        service_key: str,
+        *,
+        timeout_s: float = 10.0,
+        outage_s: float = 45.0,
+        metrics: RunnerMetrics | None = None,
     ) -> None:
         # PostgREST or Postgres restarting: retried for `outage_s` instead of failing the work at hand.
         self.store = AsyncStore(rest_url, service_key, timeout_s=timeout_s, outage_s=outage_s, attempts=3)
+        self.metrics = metrics or RunnerMetrics()
 
     @property
     def outage_s(self) -> float:
@@ -41,8 +49,13 @@ class RunnerRepository:
     async def register_runner(self, runner_id: str, queue_url: str, capacity: int) -> None:
         await self.rpc("register_runner", p_runner_id=runner_id, p_queue_url=queue_url, p_capacity=capacity)
 
-    async def heartbeat(self, runner_id: str, active_sessions: int) -> None:
-        await self.rpc("heartbeat_runner", p_runner_id=runner_id, p_active_sessions=active_sessions)
+    async def heartbeat(self, runner_id: str, active_sessions: int, browser_restarts: int) -> None:
+        await self.rpc(
+            "heartbeat_runner",
+            p_runner_id=runner_id,
+            p_active_sessions=active_sessions,
+            p_browser_restarts=browser_restarts,
+        )
 
     async def delete_runner(self, runner_id: str) -> None:
         await self.store.delete(RUNNERS, where={"runner_id": eq(runner_id)})
@@ -202,7 +215,7 @@ class RunnerRepository:
         expected_status: MessageStatus | None = None,
     ) -> bool:
         """Fenced by the session's lease; False when the runner lost it or the status moved on."""
-        return bool(
+        changed = bool(
             await self.rpc(
                 "runner_update_message",
                 p_message_id=message_row_id,
@@ -216,6 +229,11 @@ class RunnerRepository:
                 p_error_code=error_code,
             )
         )
+        if changed and status == MessageStatus.SENT:
+            self.metrics.message_sent()
+        elif changed and status == MessageStatus.FAILED:
+            self.metrics.message_failed(error_code)
+        return changed
 
     async def store_acks(self, acks: dict[tuple[str, str], int]) -> int:
         """Acks of many messages ((session id, WhatsApp id) -> ack) in one call; they only rise

@@ -19,6 +19,7 @@ from runner.chatbots import ChatbotProfiles
 from runner.checkpoint import CheckpointBucket, Checkpoints, ContextStrategy, ProfileStrategy, Sealer
 from runner.erasure import Erasures
 from runner.media import RunnerMedia
+from runner.metrics import RunnerMetrics
 from runner.platform import PlatformReporter
 from runner.queues import ReceivedCommand, RunnerQueues
 from runner.repository import LeaseLost, RunnerRepository
@@ -62,7 +63,11 @@ class Runner:
         self._tasks: list[asyncio.Task] = []
         self._inflight: set[asyncio.Task] = set()
         self._background: set[asyncio.Task] = set()
-        self.repo = RunnerRepository(settings.common.rest_url, settings.common.service_role_key)
+        self.metrics = RunnerMetrics(runner_id=settings.runner_id, capacity=settings.capacity)
+        self.metrics.watch_sessions(lambda: [s.status for s in list(self.sessions.values())])
+        self.repo = RunnerRepository(
+            settings.common.rest_url, settings.common.service_role_key, metrics=self.metrics
+        )
         self.queues = RunnerQueues(max_receives=settings.max_receives)
         self.queues.on_recreated = self._resume_all
         self.bot = BotClient.from_settings(settings)
@@ -125,6 +130,8 @@ class Runner:
         await self.repo.register_runner(self.settings.runner_id, self.queue_url, self.settings.capacity)
         self._write_pid_file()
         self._touch_heartbeat()
+        if self.settings.metrics_port is not None:
+            self.metrics.serve(self.settings.metrics_port, self.settings.metrics_host)
         log.info("runner started", extra={**self.log_extra, "capacity": self.settings.capacity})
         self._tasks = [
             asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
@@ -183,8 +190,9 @@ class Runner:
         if self.warm is not None:
             await self.warm.close()
         await self.browser.close()
-        await self.platform.report(0, force=True)  # nothing held: scale-in may take this task
+        await self.platform.report(0, self.metrics, force=True)  # nothing held: scale-in may take this task
         await self.platform.aclose()
+        self.metrics.close()
         await self.bot.aclose()
         await self.media.aclose()
         await self.repo.aclose()
@@ -201,10 +209,13 @@ class Runner:
     async def _heartbeat_loop(self) -> None:
         async for _ in poll(self.settings.heartbeat_interval_s):
             try:
-                await self.repo.heartbeat(self.settings.runner_id, len(self.sessions))
+                await self.repo.heartbeat(
+                    self.settings.runner_id, len(self.sessions), self.metrics.totals["browser_restarts"]
+                )
+                self.metrics.heartbeat()
             except WagateError as exc:
                 log.warning("heartbeat failed", extra={**self.log_extra, "error": str(exc)})
-            await self.platform.report(len(self.sessions))
+            await self.platform.report(len(self.sessions), self.metrics)
 
     async def _lease_loop(self) -> None:
         """All leases in one call per period; a session no longer held is let go in the background
@@ -471,6 +482,7 @@ class Runner:
 
     async def _browser_lost(self) -> None:
         """The shared browser died: its sessions are restored in a new one."""
+        self.metrics.browser_restarted()
         await asyncio.gather(
             *(self._reopen(s, "the browser died") for s in list(self.sessions.values())),
             return_exceptions=True,

@@ -442,6 +442,7 @@ class WhatsAppSession:
         log.warning(
             "session failed", extra={**self.log_extra, "code": failure.code, "reason": failure.message}
         )
+        self.deps.repo.metrics.session_failed(failure.code)
         with contextlib.suppress(LeaseLost):
             await self.set_status(
                 SessionStatus.FAILED, qr_code=None, qr_expires_at=None, **failure.session_fields()

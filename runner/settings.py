@@ -47,6 +47,16 @@ def _signing_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
     return (current, previous) if previous else (current,)
 
 
+def _metrics_port(env: Mapping[str, str]) -> int | None:
+    """RUNNER_METRICS_PORT: unset or empty, no Prometheus endpoint; 0, any free port."""
+    if not env.get("RUNNER_METRICS_PORT", "").strip():
+        return None
+    port = _int(env, "RUNNER_METRICS_PORT", 0)
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"RUNNER_METRICS_PORT must be a TCP port (0-65535), not {port}")
+    return port
+
+
 @dataclass(frozen=True)
 class RunnerSettings:
     common: Settings
@@ -88,6 +98,8 @@ class RunnerSettings:
     warm_page: bool  # keep a WhatsApp Web page loaded for the next session that logs in
     warm_page_max_age_s: float  # ...and replace it when it has waited this long
     browser_dies_with_runner: bool  # the driver and Chromium get a parent-death signal (runner/lifeline.py)
+    metrics_port: int | None  # Prometheus text at /metrics (runner/metrics.py); None: not served
+    metrics_host: str  # loopback unless a scraper elsewhere must reach it
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RunnerSettings:
@@ -135,6 +147,8 @@ class RunnerSettings:
             warm_page=_bool(env, "WARM_PAGE", True),
             warm_page_max_age_s=_float(env, "WARM_PAGE_MAX_AGE_S", 600.0),
             browser_dies_with_runner=_bool(env, "BROWSER_DIES_WITH_RUNNER", True),
+            metrics_port=_metrics_port(env),
+            metrics_host=env.get("RUNNER_METRICS_HOST") or "127.0.0.1",
         )
 
     @functools.cached_property

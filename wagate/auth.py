@@ -6,6 +6,8 @@ Two kinds of signature, chosen by the token's header and never by guessing:
 Anything else (`none`, HS384, a public key used as an HMAC secret, ...) is refused. The claims
 `exp`, `aud`, `iss` and `sub` are required; `sub` must be a UUID (the user id). A token of
 Supabase's anonymous sign-in (`is_anonymous: true`) is refused unless WAGATE_ALLOW_ANONYMOUS_USERS.
+An operator is a user whose token carries `app_metadata.role == "admin"` (a custom claim: only the
+service role can write `app_metadata`, unlike `user_metadata`, which every user edits).
 
 The JWKS is cached as a whole for JWKS_CACHE_S. A token naming a key the cached set lacks (a
 rotation) fetches the set again, at most once per JWKS_REFRESH_COOLDOWN_S, so tokens with made-up
@@ -30,6 +32,7 @@ ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "ES256"})
 CLOCK_SKEW_S = 10
 JWKS_CACHE_S = 600
 JWKS_REFRESH_COOLDOWN_S = 30
+ADMIN_ROLE = "admin"  # app_metadata.role of an operator
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,16 @@ class Principal:
 
     user_id: str
     claims: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_admin(self) -> bool:
+        """An operator of wagate (GET /api/admin/...): `app_metadata.role` is "admin"."""
+        return is_admin_claims(self.claims)
+
+
+def is_admin_claims(claims: Mapping[str, Any]) -> bool:
+    app_metadata = claims.get("app_metadata")
+    return isinstance(app_metadata, Mapping) and app_metadata.get("role") == ADMIN_ROLE
 
 
 def bearer_token(authorization: str | None) -> str:

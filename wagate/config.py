@@ -144,6 +144,10 @@ class Settings:
     # presigned URL lives.
     media_bucket: str = ""
     media_url_ttl_s: int = 900
+    # The operator's view (wagate/admin_api.py): a runner whose heartbeat is older is gone; a
+    # session opening or waiting to be claimed for longer is stuck.
+    heartbeat_window_s: float = 20.0
+    stuck_after_s: int = 300
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -167,6 +171,8 @@ class Settings:
             http_timeout_s=_float(env, "WAGATE_HTTP_TIMEOUT_S", 10.0),
             media_bucket=env.get("WAGATE_MEDIA_BUCKET") or env["WAGATE_CHECKPOINT_BUCKET"],
             media_url_ttl_s=_int(env, "WAGATE_MEDIA_URL_TTL_S", 900),
+            heartbeat_window_s=_float(env, "WAGATE_HEARTBEAT_WINDOW_S", 20.0),
+            stuck_after_s=_int(env, "WAGATE_STUCK_AFTER_S", 300),
             extra=env,
         )
 

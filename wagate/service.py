@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from wagate.admin_api import DEFAULT_HEARTBEAT_WINDOW_S, DEFAULT_STUCK_AFTER_S, AdminApi
 from wagate.auth import Principal
 from wagate.commands import Command, CommandType
 from wagate.endpoints import check_endpoint
@@ -142,6 +143,8 @@ class GatewayService:
         allow_private_endpoints: bool = False,
         secret_rotation_overlap_s: int = 24 * 3600,
         max_webhooks_per_user: int = 10,
+        heartbeat_window_s: float = DEFAULT_HEARTBEAT_WINDOW_S,
+        stuck_after_s: int = DEFAULT_STUCK_AFTER_S,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
@@ -170,6 +173,15 @@ class GatewayService:
             allow_private_endpoints=allow_private_endpoints,
             max_per_user=max_webhooks_per_user,
             secret_rotation_overlap_s=secret_rotation_overlap_s,
+        )
+        self.admin = AdminApi(
+            store=store,
+            queues=queues,
+            admit=self._admit,
+            restart=self.restart,
+            clock=lambda: self.clock(),
+            heartbeat_window_s=heartbeat_window_s,
+            stuck_after_s=stuck_after_s,
         )
 
     # ------------------------------------------------------------------ sessions
@@ -255,15 +267,22 @@ class GatewayService:
 
     def restart_session(self, user: Principal, session_id: str) -> dict[str, Any]:
         row = self._owned_session(user, session_id)
+        restarted = self.restart(row, reread=lambda: self._owned_session(user, row["id"], admit=False))
+        return public_session(restarted, self.clock())
+
+    def restart(self, row: Row, *, reread: Callable[[], Row]) -> Row:
+        """Restart a session (its owner's restart, and an operator's): the runner holding its lease
+        is told; an unowned one is reset to `pending` and sent to the start queue. The row as it
+        was when the command went (the runner's) or as reset (unowned)."""
         for _ in range(3):
             queue_url = self._owner_queue_url(row)
             if queue_url:
                 self.queues.send(queue_url, Command(CommandType.RESTART, row["id"], epoch=row["epoch"]))
-                return public_session(row, self.clock())
+                return row
             restarted = self._start_again(row)
             if restarted is not None:
-                return public_session(restarted, self.clock())
-            row = self._owned_session(user, row["id"], admit=False)
+                return restarted
+            row = reread()  # claimed meanwhile: route to its runner
         raise Conflict("the session changed while restarting it: try again", code="session_busy")
 
     def delete_session(self, user: Principal, session_id: str, query: Mapping[str, str]) -> None:
@@ -564,6 +583,8 @@ class GatewayService:
             allow_private_endpoints=settings.allow_private_endpoints,
             secret_rotation_overlap_s=settings.secret_rotation_overlap_s,
             max_webhooks_per_user=settings.max_webhooks_per_user,
+            heartbeat_window_s=settings.heartbeat_window_s,
+            stuck_after_s=settings.stuck_after_s,
         )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import openapi_media, openapi_webhooks
+from chalicelib import openapi_admin, openapi_media, openapi_webhooks
 from chalicelib.openapi_parts import TIME, UUID, body, errors, json_content, nullable, page_parameters, ref
 from wagate.failures import MESSAGE_CODES, SESSION_CODES
 from wagate.phone import E164_DIGITS_PATTERN
@@ -25,9 +25,10 @@ ERROR_CODES = {
     401: "unauthorized (also a valid token whose user no longer exists), anonymous_not_allowed",
     404: "session_not_found, qr_not_available, chatbot_not_found, webhook_not_found, delivery_not_found, "
     "media_not_found (no such upload, or nothing PUT to it yet), message_not_found "
-    "(another user's looks the same as none)",
+    "(another user's looks the same as none), not_found (an admin route, to anyone but an operator)",
     406: "not_acceptable (the QR image needs `Accept: image/png`)",
-    409: "session_not_connected, too_many_sessions, session_busy, too_many_webhooks, delivery_in_progress",
+    409: "session_not_connected, too_many_sessions, session_busy, too_many_webhooks, delivery_in_progress, "
+    "owner_action_required, session_not_running, session_not_held (an operator's restart or release)",
     410: "qr_expired",
     413: "payload_too_large, media_too_large (over WhatsApp's limit for that kind of file)",
     415: "unsupported_media_type (a body that is not JSON), media_type_not_supported (a file WhatsApp "
@@ -410,11 +411,16 @@ OPENAPI: dict[str, Any] = {
         "needs `Authorization: Bearer <Supabase access token>`. Errors are "
         '`{"error": {"code", "message"}}` with a stable `code`.',
     },
-    "paths": {**PATHS, **openapi_webhooks.PATHS, **openapi_media.PATHS},
+    "paths": {**PATHS, **openapi_webhooks.PATHS, **openapi_media.PATHS, **openapi_admin.PATHS},
     "security": _AUTHENTICATED,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-        "schemas": {**SCHEMAS, **openapi_webhooks.SCHEMAS, **openapi_media.SCHEMAS},
+        "schemas": {
+            **SCHEMAS,
+            **openapi_webhooks.SCHEMAS,
+            **openapi_media.SCHEMAS,
+            **openapi_admin.SCHEMAS,
+        },
         "responses": {f"Error{status}": _error_response(status) for status in ERROR_CODES},
     },
 }

@@ -77,6 +77,7 @@ class Api(Construct):
             )
         )
         queues.grant_send_commands(self.role)
+        queues.grant_monitor(self.role)
         checkpoints.grant_erase(self.role)
         # the dispatcher shares this role (Chalice gives every function of the app one role)
         media.grant_api(self.role)

@@ -81,6 +81,17 @@ class CommandQueues(Construct):
         )
         self._acknowledge_prefix(grantee)
 
+    def grant_monitor(self, grantee: iam.IGrantable) -> None:
+        """The operator's fleet view (GET /api/admin/fleet): the depth of the start queue's
+        dead-letter queue and of each runner's queue and its dead-letter queue (found by name)."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+                resources=[self.start_dead_letters.queue_arn, self.runner_queues_arn],
+            )
+        )
+        self._acknowledge_prefix(grantee)
+
     def grant_runner(self, grantee: iam.IGrantable) -> None:
         """A runner: consume (and re-queue) start commands; own its queue under the prefix."""
         grantee.grant_principal.add_to_principal_policy(

@@ -130,6 +130,7 @@ def test_api_role_can_send_read_its_secret_erase_checkpoints_and_handle_media_on
         "xray:PutTelemetryRecords",
         "sqs:SendMessage",
         "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
         "s3:ListBucketVersions",
         "s3:DeleteObject",
         "s3:DeleteObjectVersion",
@@ -148,7 +149,13 @@ def test_api_role_can_send_read_its_secret_erase_checkpoints_and_handle_media_on
     dead_letters = {"Fn::GetAtt": [dev.logical_id(api.dispatcher_dead_letters), "Arn"]}
     assert len(sends) == 3 and start in sends and dead_letters in sends
     assert any(str(target).endswith(":wagate-dev-runner-*']]}") for target in sends)
-    assert table["sqs:GetQueueAttributes"] == [start]
+    # its health check reads the start queue; the operator's fleet view the dead-letter queues'
+    # and the runners' queues' depths (a runner's dead-letter queue found by name)
+    start_dlq = {"Fn::GetAtt": [dev.logical_id(dev.stack.queues.start_dead_letters), "Arn"]}
+    (monitored, runners_prefix) = table["sqs:GetQueueAttributes"][1:]
+    assert table["sqs:GetQueueAttributes"][0] == start and monitored == start_dlq
+    assert str(runners_prefix).endswith(":wagate-dev-runner-*']]}")
+    assert table["sqs:GetQueueUrl"] == [start_dlq, runners_prefix]
     assert table["s3:ListBucketVersions"] == [bucket, bucket]  # checkpoints; media (by prefix, below)
     assert table["secretsmanager:GetSecretValue"] == [secret]
     # No reads or writes of checkpoints: the API never sees auth state. Media only: presigned PUTs

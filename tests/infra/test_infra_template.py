@@ -494,3 +494,52 @@ def test_log_groups_are_kept_on_destroy_only_where_data_is_retained(dev, prod):
         groups = synthesis.of_type("AWS::Logs::LogGroup").values()
         assert len(groups) == 3  # API, runners, VPC flow logs
         assert {group["DeletionPolicy"] for group in groups} == {policy}
+
+
+def test_fleet_alarms_watch_the_runners_metrics_and_the_start_queue(dev):
+    """What an operator is woken for (infra/components/monitoring.py): no runner reporting (missing
+    data breaches), chatbot calls, messages and sessions failing, Chromium dying, on the runners'
+    own metrics (runner/metrics.py) for this stage; sessions waiting to start and dead-lettered."""
+    from infra.components.monitoring import CHATBOT_FAILURES, START_WAIT_S
+    from runner.metrics import CLOUDWATCH_COUNTERS, HEARTBEAT_METRIC
+
+    alarms = {
+        a["Properties"]["AlarmDescription"]: a["Properties"]
+        for a in dev.of_type("AWS::CloudWatch::Alarm").values()
+    }
+    runner_alarms = {a["MetricName"]: a for a in alarms.values() if a.get("Namespace") == METRICS_NAMESPACE}
+    for name in (HEARTBEAT_METRIC, "ChatbotFailures", "MessagesFailed", "SessionFailures", "BrowserRestarts"):
+        assert name in runner_alarms, name
+        assert runner_alarms[name]["Dimensions"] == [{"Name": "Stage", "Value": "dev"}]
+    # every alarmed counter is one the runner publishes
+    assert set(runner_alarms) - {HEARTBEAT_METRIC, "WebhookBacklogAgeSeconds"} <= set(
+        CLOUDWATCH_COUNTERS.values()
+    )
+
+    silent = runner_alarms[HEARTBEAT_METRIC]
+    assert silent["Statistic"] == "SampleCount" and silent["ComparisonOperator"] == "LessThanThreshold"
+    assert silent["TreatMissingData"] == "breaching" and silent["Threshold"] == 1
+    bot = runner_alarms["ChatbotFailures"]
+    threshold, minutes, periods = CHATBOT_FAILURES
+    assert (bot["Statistic"], bot["Threshold"], bot["Period"], bot["EvaluationPeriods"]) == (
+        "Sum",
+        threshold,
+        minutes * 60,
+        periods,
+    )
+    assert bot["TreatMissingData"] == "notBreaching"
+
+    start_queue = dev.logical_id(dev.stack.queues.start_queue)
+    waiting = next(a for a in alarms.values() if a["MetricName"] == "ApproximateAgeOfOldestMessage")
+    assert waiting["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": [start_queue, "QueueName"]}}
+    ]
+    assert waiting["Threshold"] == START_WAIT_S
+    dlq = dev.logical_id(dev.stack.queues.start_dead_letters)
+    dead = next(
+        a
+        for a in alarms.values()
+        if a["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        and a["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq, "QueueName"]}}]
+    )
+    assert dead["Threshold"] == 1

@@ -71,7 +71,10 @@ describe('the catalogues', () => {
         expect(text.trim(), key).not.toBe('');
         const base = key.replace(PLURAL_SUFFIX, '');
         const model = english.get(key) ?? english.get(`${base}_other`)!;
-        expect(placeholders(text), key).toEqual(placeholders(model));
+        // A singular, dual or zero form may spell its number out ("محاولتان"); `other` never does.
+        const spelled = PLURAL_SUFFIX.test(key) && !key.endsWith('_other');
+        const withoutCount = (list: string[]) => (spelled ? list.filter((p) => p !== '{{count}}') : list);
+        expect(withoutCount(placeholders(text)), key).toEqual(withoutCount(placeholders(model)));
       }
     });
   }

@@ -74,7 +74,7 @@ i18n
       convertDetectedLanguage: (tag: string) => matchLanguage(tag) ?? tag,
     },
     saveMissing: true,
-    missingKeyHandler: (languages, _namespace, key) => recordMissing(`${languages.join(',')}:${key}`),
+    missingKeyHandler: (_languages, _namespace, key) => recordMissing(`${i18n.language}:${key}`),
     postProcess: ['recordFallback'],
     postProcessPassResolved: true,
     react: { useSuspense: false },

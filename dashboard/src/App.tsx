@@ -1,40 +1,41 @@
 // The local demo: one signed-in user's chatbot settings and webhook endpoints, against the local
-// stack's API.
+// stack's API, in the user's language.
 
+import { Trans, useTranslation } from 'react-i18next';
 import { WagateProvider } from './api/context';
 import { ChatbotSettingsWhatsApp } from './components/ChatbotSettingsWhatsApp';
+import { LanguageSelector } from './components/LanguageSelector';
 import { Webhooks } from './components/Webhooks';
 import type { WagateConfig } from './config';
 
 export function App(props: { config: WagateConfig; fetch?: typeof fetch; pollIntervalMs?: number }) {
   const { config } = props;
+  const { t } = useTranslation();
   return (
     <div className="wg-page">
       <header className="wg-topbar">
         <p className="wg-topbar__brand">wagate</p>
         <p className="wg-topbar__user">
           {config.userEmail ? (
-            <>
-              Signed in as <strong>{config.userEmail}</strong>
-            </>
+            <Trans i18nKey="app.signedInAs" values={{ email: config.userEmail }} components={{ strong: <strong /> }} />
           ) : (
-            'Not signed in'
+            t('app.notSignedIn')
           )}
         </p>
+        <LanguageSelector />
       </header>
       <main className="wg-main">
-        <h1 className="wg-main__title">Chatbot settings</h1>
+        <h1 className="wg-main__title">{t('app.title')}</h1>
         {!config.accessToken ? (
           <div className="wg-notice wg-notice--warning" role="alert">
-            <p className="wg-notice__title">No token: run make up.</p>
+            <p className="wg-notice__title">{t('app.noToken')}</p>
             <p className="wg-notice__next">
-              This page needs a signed-in user. The local stack (<code>make up</code>, or <code>make dev</code>) serves it on
-              port 8080 with a <code>/config.js</code> that holds a local test user's token.
+              <Trans i18nKey="app.noTokenNext" components={{ code: <code /> }} />
             </p>
           </div>
         ) : !config.chatbotId ? (
           <div className="wg-notice wg-notice--warning" role="alert">
-            <p className="wg-notice__title">No chatbot: /config.js sets no chatbotId.</p>
+            <p className="wg-notice__title">{t('app.noChatbot')}</p>
           </div>
         ) : (
           <WagateProvider
@@ -42,7 +43,11 @@ export function App(props: { config: WagateConfig; fetch?: typeof fetch; pollInt
             pollIntervalMs={props.pollIntervalMs}
           >
             <p className="wg-muted">
-              Chatbot <code>{config.chatbotId}</code> · API <code>{config.apiUrl || window.location.origin}</code>
+              <Trans
+                i18nKey="app.chatbotAndApi"
+                values={{ chatbotId: config.chatbotId, apiUrl: config.apiUrl || window.location.origin }}
+                components={{ code: <code /> }}
+              />
             </p>
             <ChatbotSettingsWhatsApp chatbotId={config.chatbotId} />
             <Webhooks />

@@ -2,7 +2,9 @@
 // session (and what the user just did) to a phase, a short label, and what to do next.
 
 import type { Session, SessionStatus } from './api/types';
-import { formatPhoneNumber, secondsUntil } from './format';
+import { formatDuration, formatPhoneNumber, secondsUntil } from './format';
+import { t } from './i18n';
+import { codeText } from './i18n/codes';
 
 export type Phase =
   | 'none' // never connected
@@ -69,115 +71,65 @@ export function visiblePairingCode(session: Session | null, now: number): string
 
 export function describeConnection(input: DescribeInput): ConnectionView {
   const { session, now } = input;
-  if (input.starting) {
-    return view('starting', 'Starting…', 'Opening WhatsApp Web for this chatbot. The code appears in a few seconds.', 'progress');
-  }
-  if (!session) {
-    return view('none', 'Not connected', 'Connect WhatsApp so this chatbot answers your customers there.', 'neutral');
-  }
+  if (input.starting) return view('starting', t('connection.starting'), t('connection.startingDetail'), 'progress');
+  if (!session) return view('none', t('connection.none'), t('connection.noneDetail'), 'neutral');
   const number = formatPhoneNumber(session.phone_number);
   if (input.disconnectRequested && session.status === 'connected') {
-    return view('disconnecting', 'Disconnecting…', 'Unlinking WhatsApp from this chatbot.', 'progress');
+    return view('disconnecting', t('connection.disconnecting'), t('connection.disconnectingDetail'), 'progress');
   }
   if (input.disconnectRequested || (session.status === 'disconnected' && !session.last_error)) {
-    return view(
-      'not_connected',
-      'Not connected',
-      'Disconnected: WhatsApp is no longer linked to this chatbot, which no longer answers there. Connect again whenever you like.',
-      'neutral',
-    );
+    return view('not_connected', t('connection.notConnected'), t('connection.notConnectedDetail'), 'neutral');
   }
   switch (session.status) {
     case 'pending':
     case 'starting': {
       const since = input.statusSince ?? now;
       if (now - since >= STALLED_AFTER_MS) {
-        return view(
-          'stalled',
-          'Still starting…',
-          `No WhatsApp runner has started this session within ${STALLED_AFTER_MS / 1000} s: ` +
-            'the service may be busy or down. Try again; if it keeps happening, contact your administrator.',
-          'warning',
-        );
+        const duration = formatDuration(STALLED_AFTER_MS / 1000, 'second');
+        return view('stalled', t('connection.stalled'), t('connection.stalledDetail', { duration }), 'warning');
       }
-      return view('starting', 'Starting…', 'Opening WhatsApp Web for this chatbot. The code appears in a few seconds.', 'progress');
+      return view('starting', t('connection.starting'), t('connection.startingDetail'), 'progress');
     }
     case 'qr_ready':
       if (visiblePairingCode(session, now)) {
-        return view(
-          'pairing',
-          'Enter the pairing code',
-          'On your phone open WhatsApp → Linked devices → Link a device → Link with phone number instead, then type this code.',
-          'progress',
-        );
+        return view('pairing', t('connection.pairing'), t('connection.pairingDetail'), 'progress');
       }
-      if (visibleQr(session, now)) {
-        return view(
-          'qr',
-          'Scan the QR code',
-          'Scan this code with WhatsApp on your phone to link it to this chatbot.',
-          'progress',
-        );
-      }
+      if (visibleQr(session, now)) return view('qr', t('connection.qr'), t('connection.qrDetail'), 'progress');
       if (session.qr_code || session.pairing_code) return expired();
       // qr_ready but the code is not stored yet: it is on its way.
-      return view('starting', 'Starting…', 'The code is on its way.', 'progress');
+      return view('starting', t('connection.starting'), t('connection.codeOnItsWay'), 'progress');
     case 'qr_expired':
       return expired();
     case 'authenticating':
       if (session.last_error_code === 'passkey_required') {
-        return view(
-          'linking',
-          'Confirm on your phone',
-          'WhatsApp asks you to confirm this new device with your passkey: follow the steps on your phone, and keep ' +
-            'WhatsApp open there until the link completes.',
-          'warning',
-        );
+        return view('linking', t('connection.passkey'), t('connection.passkeyDetail'), 'warning');
       }
-      return view(
-        'linking',
-        'Finishing linking…',
-        'Code accepted. The link is being saved so it survives restarts; keep WhatsApp open on your phone until it ' +
-          'says connected.',
-        'progress',
-      );
+      return view('linking', t('connection.linking'), t('connection.linkingDetail'), 'progress');
     case 'connected':
       return view(
         'connected',
-        'Connected',
-        number ? `The chatbot answers messages sent to ${number}.` : 'The chatbot answers your WhatsApp messages.',
+        t('connection.connected'),
+        number ? t('connection.connectedDetail', { number }) : t('connection.connectedDetailNoNumber'),
         'success',
       );
     case 'disconnected':
-      return view(
-        'reconnecting',
-        'Reconnecting…',
-        `The connection to WhatsApp was lost: ${session.last_error}. It is being restored automatically; make sure ` +
-          'your phone is online, and if it is not back within a minute, click Reconnect.',
-        'warning',
-      );
+      return view('reconnecting', t('connection.reconnecting'), t('connection.reconnectingDetail', { reason: lastError(session) }), 'warning');
     case 'logged_out':
-      return view(
-        'logged_out',
-        'Logged out',
-        'WhatsApp was unlinked from this chatbot (on the phone, under Linked devices). Connect again and scan a new code to resume.',
-        'warning',
-      );
+      return view('logged_out', t('connection.loggedOut'), t('connection.loggedOutDetail'), 'warning');
     case 'failed':
-      return view(
-        'failed',
-        'Connection failed',
-        `The WhatsApp session stopped: ${session.last_error || 'unknown error'}. Try again; if it keeps failing, ` +
-          'contact your administrator with this message.',
-        'danger',
-      );
+      return view('failed', t('connection.failed'), t('connection.failedDetail', { reason: lastError(session) }), 'danger');
     default:
-      return view('failed', 'Unknown state', `The API reported an unknown status "${String(session.status)}".`, 'danger');
+      return view('failed', t('connection.unknown'), t('connection.unknownDetail', { status: String(session.status) }), 'danger');
   }
 }
 
+/** Why the session stopped, in the user's language when its code is known. */
+function lastError(session: Session): string {
+  return codeText('sessionErrors', session.last_error_code, session.last_error || t('connection.unknownError'));
+}
+
 function expired(): ConnectionView {
-  return view('expired', 'Code expired', 'Nobody linked the phone in time. Get a new code to try again.', 'warning');
+  return view('expired', t('connection.expired'), t('connection.expiredDetail'), 'warning');
 }
 
 function view(phase: Phase, label: string, detail: string, tone: Tone): ConnectionView {

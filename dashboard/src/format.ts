@@ -1,4 +1,7 @@
-// Small pure formatting helpers shared by the components.
+// Small pure formatting helpers shared by the components: numbers, times and durations with Intl
+// in the current language's locale.
+
+import { currentLocale, t } from './i18n';
 
 /**
  * The phone number a user typed, as the API wants it (E.164 digits without "+"), or null when it
@@ -24,7 +27,7 @@ export function formatPhoneNumber(digits: string | null | undefined): string {
 export function formatCustomer(phone: string | null | undefined, chat: string | null | undefined): string {
   if (phone && !phone.includes('@')) return formatPhoneNumber(phone);
   const lid = (chat || phone || '').split('@')[0];
-  return lid ? `(hidden number ·${lid.slice(-4)})` : '';
+  return lid ? t('history.hiddenNumber', { last4: lid.slice(-4) }) : '';
 }
 
 /** "ABCD1234" shown as "ABCD-1234", the way WhatsApp prints pairing codes. */
@@ -41,18 +44,29 @@ export function secondsUntil(iso: string | null | undefined, now: number): numbe
   return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-/** "0:42", "1:05". */
-export function formatCountdown(seconds: number): string {
+/** "0:42", "1:05" (in the locale's digits). */
+export function formatCountdown(seconds: number, locale: string = currentLocale()): string {
   const minutes = Math.floor(seconds / 60);
-  return `${minutes}:${String(seconds % 60).padStart(2, '0')}`;
+  const twoDigits = new Intl.NumberFormat(locale, { minimumIntegerDigits: 2, useGrouping: false });
+  return `${new Intl.NumberFormat(locale, { useGrouping: false }).format(minutes)}:${twoDigits.format(seconds % 60)}`;
+}
+
+/** A number in the locale's way: "1,234.5", "1.234,5". */
+export function formatNumber(value: number, locale: string = currentLocale()): string {
+  return new Intl.NumberFormat(locale).format(value);
+}
+
+/** A duration in the locale's short units: "35 ms", "45 sec", "45 Sek.". */
+export function formatDuration(value: number, unit: 'millisecond' | 'second', locale: string = currentLocale()): string {
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short' }).format(value);
 }
 
 /** A message time: the time of day for today, the date and time otherwise. */
-export function formatTimestamp(iso: string, now: number = Date.now()): string {
+export function formatTimestamp(iso: string, now: number = Date.now(), locale: string = currentLocale()): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
   const sameDay = at.toDateString() === new Date(now).toDateString();
   return sameDay
-    ? at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
-    : at.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    ? at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    : at.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
 }

@@ -12,3 +12,5 @@ export { WhatsAppWebConnectionModal } from './components/WhatsAppWebConnectionMo
 export { describeConnection, type ConnectionView, type Phase } from './connection';
 export { useChatbotConnection, type ChatbotConnection } from './hooks/useChatbotConnection';
 export { useWebhookEndpoints, type WebhookEndpoints } from './hooks/useWebhookEndpoints';
+export { chooseLanguage, i18n, LANGUAGES, type LanguageCode } from './i18n';
+export { LanguageSelector } from './components/LanguageSelector';

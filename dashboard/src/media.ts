@@ -1,6 +1,7 @@
 // Pure: what a message's media is in words, sizes, map links, and when a file's URL is stale.
 
 import type { Message, MessageLocation } from './api/types';
+import { currentLocale, t } from './i18n';
 
 /** Types whose content is a file the API keeps (fetched with GET /api/messages/{id}/media). */
 export const FILE_TYPES = ['image', 'sticker', 'ptt', 'audio', 'video', 'document'] as const;
@@ -10,30 +11,21 @@ export function isFileType(type: string | undefined): type is FileType {
   return (FILE_TYPES as readonly string[]).includes(type ?? '');
 }
 
-/** What a file message is called where there is no caption or file name. */
-const FILE_NOUNS: Record<FileType, string> = {
-  image: 'Photo',
-  sticker: 'Sticker',
-  ptt: 'Voice message',
-  audio: 'Audio',
-  video: 'Video',
-  document: 'Document',
-};
-
+/** What a file message is called where there is no caption or file name ("Photo"). */
 export function fileNoun(type: FileType): string {
-  return FILE_NOUNS[type];
+  return t(`media.noun.${type}`);
 }
 
 /** An image's alt text: its caption, else what it is ("Photo", "Sticker"). */
 export function altText(message: Pick<Message, 'type' | 'content'>): string {
   const caption = message.content?.trim();
   if (caption) return caption;
-  return message.type === 'sticker' ? 'Sticker' : 'Photo';
+  return fileNoun(message.type === 'sticker' ? 'sticker' : 'image');
 }
 
 /** Why a file message has no file, as the history says it. */
 export function describeMissingFile(mediaError: string | null | undefined): string {
-  return mediaError ? `The file could not be kept: ${mediaError}` : 'The file is not available.';
+  return mediaError ? t('media.notKept', { reason: mediaError }) : t('media.notAvailable');
 }
 
 const SIZE_UNITS = [
@@ -43,7 +35,7 @@ const SIZE_UNITS = [
 ] as const;
 
 /** "512 bytes", "123 kB", "1.2 MB" (decimal units, as WhatsApp states its limits), in `locale`. */
-export function formatFileSize(bytes: number, locale?: string): string {
+export function formatFileSize(bytes: number, locale: string = currentLocale()): string {
   for (const [factor, unit] of SIZE_UNITS) {
     if (bytes >= factor) {
       const value = bytes / factor;

@@ -10,18 +10,13 @@ import {
   type WebhookDelivery,
   type WebhookEventType,
 } from './api/types';
-import { formatTimestamp } from './format';
+import { formatDuration, formatTimestamp } from './format';
+import { t } from './i18n';
 
 /** What each event type tells the endpoint, for the add form's checkboxes. */
-export const EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
-  'session.status': 'A WhatsApp connection changed state (connected, disconnected, logged out…).',
-  'session.qr': 'A QR code is ready to scan, and until when (never the code itself).',
-  'message.received': 'A customer wrote to a connected number.',
-  'message.replied': 'Your chatbot answered a customer.',
-  'message.sent': 'A message left for WhatsApp.',
-  'message.ack': 'WhatsApp delivered a message to the phone, or the customer read it.',
-  'message.failed': 'A message could not be sent, with the reason.',
-};
+export function describeEventType(type: WebhookEventType): string {
+  return t(`webhooks.event.${type.replace('.', '_')}`);
+}
 
 export const MAX_DESCRIPTION_LENGTH = 500;
 
@@ -52,14 +47,14 @@ export function checkWebhookForm(input: WebhookFormInput): { body: CreateWebhook
     parsed = null;
   }
   if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || !parsed.hostname) {
-    problems.url = 'Enter the full address of your endpoint, starting with https://';
+    problems.url = t('webhooks.problem.url');
   } else if (parsed.username || parsed.password) {
-    problems.url = 'Leave the user name and password out of the address: wagate signs every delivery instead.';
+    problems.url = t('webhooks.problem.credentials');
   }
-  if (input.events.length === 0) problems.events = 'Choose at least one event.';
+  if (input.events.length === 0) problems.events = t('webhooks.problem.events');
   const description = input.description.trim();
   if (description.length > MAX_DESCRIPTION_LENGTH) {
-    problems.description = `At most ${MAX_DESCRIPTION_LENGTH} characters.`;
+    problems.description = t('webhooks.problem.description', { count: MAX_DESCRIPTION_LENGTH });
   }
   if (Object.keys(problems).length > 0) return { problems };
   const events = WEBHOOK_EVENT_TYPES.filter((type) => input.events.includes(type)); // the API's order
@@ -75,53 +70,63 @@ export interface StateView {
 /** An endpoint's state: enabled, failing (no success for a while) or disabled, and why. */
 export function describeWebhookState(webhook: Webhook, now: number = Date.now()): StateView {
   if (!webhook.enabled) {
-    const since = webhook.disabled_at ? ` since ${formatTimestamp(webhook.disabled_at, now)}` : '';
-    return {
-      label: 'Disabled',
-      tone: 'warning',
-      detail: `Disabled${since}${webhook.disabled_reason ? `: ${webhook.disabled_reason}` : ''}. New events wait until you enable it again.`,
-    };
+    const time = webhook.disabled_at ? formatTimestamp(webhook.disabled_at, now) : null;
+    const reason = webhook.disabled_reason || null;
+    const detail =
+      time && reason
+        ? t('webhooks.state.disabledSinceReason', { time, reason })
+        : time
+          ? t('webhooks.state.disabledSince', { time })
+          : reason
+            ? t('webhooks.state.disabledReason', { reason })
+            : t('webhooks.state.disabledDetail');
+    return { label: t('webhooks.state.disabled'), tone: 'warning', detail };
   }
   if (webhook.failing_since) {
     return {
-      label: 'Failing',
+      label: t('webhooks.state.failing'),
       tone: 'danger',
-      detail: `No delivery has succeeded since ${formatTimestamp(webhook.failing_since, now)}. After 5 days without one, wagate disables the endpoint.`,
+      detail: t('webhooks.state.failingDetail', { time: formatTimestamp(webhook.failing_since, now) }),
     };
   }
-  return { label: 'Enabled', tone: 'success', detail: 'Events are sent as they happen.' };
+  return { label: t('webhooks.state.enabled'), tone: 'success', detail: t('webhooks.state.enabledDetail') };
 }
 
 /** Which events an endpoint gets: all of the user's, or one chatbot's or one session's. */
 export function describeScope(webhook: Webhook): string {
-  if (webhook.session_id) return `Only session ${webhook.session_id}`;
-  if (webhook.chatbot_id) return `Only chatbot ${webhook.chatbot_id}`;
-  return 'All your WhatsApp sessions';
+  if (webhook.session_id) return t('webhooks.scope.session', { id: webhook.session_id });
+  if (webhook.chatbot_id) return t('webhooks.scope.chatbot', { id: webhook.chatbot_id });
+  return t('webhooks.scope.all');
 }
 
 /** A delivery's state in words, with the next attempt's time while it is being retried. */
 export function describeDelivery(delivery: WebhookDelivery, now: number = Date.now()): StateView {
   switch (delivery.status) {
     case 'pending': {
-      if (delivery.attempts === 0) return { label: 'Pending', tone: 'progress', detail: 'Waiting to be sent.' };
-      const next = delivery.next_attempt_at && !Number.isNaN(Date.parse(delivery.next_attempt_at))
-        ? `Next attempt ${formatTimestamp(delivery.next_attempt_at, now)}.`
-        : 'Waiting for an earlier event of its session, or for the endpoint to be enabled.';
-      return { label: 'Retrying', tone: 'warning', detail: next };
+      if (delivery.attempts === 0) {
+        return { label: t('webhooks.delivery.pending'), tone: 'progress', detail: t('webhooks.delivery.waiting') };
+      }
+      const next =
+        delivery.next_attempt_at && !Number.isNaN(Date.parse(delivery.next_attempt_at))
+          ? t('webhooks.delivery.nextAttempt', { time: formatTimestamp(delivery.next_attempt_at, now) })
+          : t('webhooks.delivery.waitingForEarlier');
+      return { label: t('webhooks.delivery.retrying'), tone: 'warning', detail: next };
     }
     case 'delivering':
-      return { label: 'Delivering…', tone: 'progress', detail: 'Being sent now.' };
+      return { label: t('webhooks.delivery.delivering'), tone: 'progress', detail: t('webhooks.delivery.beingSent') };
     case 'delivered':
       return {
-        label: 'Delivered',
+        label: t('webhooks.delivery.delivered'),
         tone: 'success',
-        detail: delivery.delivered_at ? `Delivered ${formatTimestamp(delivery.delivered_at, now)}.` : 'Delivered.',
+        detail: delivery.delivered_at
+          ? t('webhooks.delivery.deliveredAt', { time: formatTimestamp(delivery.delivered_at, now) })
+          : t('webhooks.delivery.deliveredNoTime'),
       };
     case 'failed':
       return {
-        label: 'Failed',
+        label: t('webhooks.delivery.failed'),
         tone: 'danger',
-        detail: `Gave up after ${delivery.attempts} ${delivery.attempts === 1 ? 'attempt' : 'attempts'}. Retry sends it again.`,
+        detail: t('webhooks.delivery.gaveUp', { count: delivery.attempts }),
       };
     default:
       return { label: String(delivery.status), tone: 'neutral', detail: '' };
@@ -136,11 +141,17 @@ export function describeLastAnswer(delivery: WebhookDelivery): string {
   return parts.join(' · ');
 }
 
-/** One attempt: "HTTP 200 in 35 ms", "No answer after 10000 ms · timed out". */
+/** One attempt: "HTTP 200 in 35 ms", "No answer after 10,000 ms · timed out". */
 export function describeAttempt(attempt: WebhookAttempt): string {
   const answered = attempt.status_code != null;
-  let text = answered ? `HTTP ${attempt.status_code}` : 'No answer';
-  if (attempt.latency_ms != null) text += `${answered ? ' in' : ' after'} ${attempt.latency_ms} ms`;
+  const status = attempt.status_code;
+  let text: string;
+  if (attempt.latency_ms != null) {
+    const duration = formatDuration(attempt.latency_ms, 'millisecond');
+    text = answered ? t('webhooks.attempt.answeredIn', { status, duration }) : t('webhooks.attempt.noAnswerAfter', { duration });
+  } else {
+    text = answered ? t('webhooks.attempt.answered', { status }) : t('webhooks.attempt.noAnswer');
+  }
   if (attempt.error) text += ` · ${attempt.error}`;
   return text;
 }

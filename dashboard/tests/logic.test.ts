@@ -240,7 +240,7 @@ describe('webhook endpoints and deliveries in words', () => {
     expect(describeLastAnswer(delivery({ last_status_code: 502, last_error: 'bad gateway' }))).toBe('HTTP 502 · bad gateway');
     expect(describeAttempt({ attempt: 1, at: '2026-11-25T11:00:00Z', status_code: 200, latency_ms: 41 })).toBe('HTTP 200 in 41 ms');
     expect(describeAttempt({ attempt: 2, at: '2026-11-25T11:00:00Z', status_code: null, latency_ms: 10_000, error: 'timed out' })).toBe(
-      'No answer after 10000 ms · timed out',
+      'No answer after 10,000 ms · timed out',
     );
   });
 

@@ -41,7 +41,7 @@ describe('the chatbot signing secret', () => {
     await nextPoll();
     api.failNext('POST', /rotate-secret$/, 404, 'chatbot_not_found', 'no such chatbot');
     await user.click(within(section()).getByRole('button', { name: 'Make a signing secret' }));
-    expect(await within(section()).findByRole('alert')).toHaveTextContent('no such chatbot (chatbot_not_found)');
+    expect(await within(section()).findByRole('alert')).toHaveTextContent('This chatbot does not exist. (chatbot_not_found)');
     expect(within(section()).queryByLabelText('New signing secret: shown this once')).toBeNull();
   });
 });

@@ -121,9 +121,9 @@ describe('the Webhooks section: adding an endpoint', () => {
     await user.click(form().getByRole('button', { name: 'Add endpoint' }));
     await pass(0);
     const alert = form().getByRole('alert');
-    expect(alert).toHaveTextContent(
-      "Couldn't add the endpoint: the address 169.254.169.254 is link-local: not allowed (endpoint_not_allowed).",
-    );
+    // The code in the user's words, and the guard's reason as the API gave it.
+    expect(alert).toHaveTextContent("Couldn't add the endpoint: This address is not allowed. (endpoint_not_allowed).");
+    expect(alert).toHaveTextContent('The API says: the address 169.254.169.254 is link-local: not allowed');
     const url = form().getByLabelText('Endpoint URL');
     expect(url).toHaveAttribute('aria-invalid', 'true');
     expect(url).toHaveAccessibleDescription(/link-local: not allowed/);
@@ -135,7 +135,7 @@ describe('the Webhooks section: adding an endpoint', () => {
     await user.type(url, 'https://ok.example.com/');
     await user.click(form().getByRole('button', { name: 'Add endpoint' }));
     await pass(0);
-    expect(form().getByRole('alert')).toHaveTextContent('at most 10 webhook endpoints per user: delete one first (too_many_webhooks)');
+    expect(form().getByRole('alert')).toHaveTextContent('You have the most endpoints allowed: delete one first. (too_many_webhooks)');
     expect(url).not.toHaveAttribute('aria-invalid');
     expect(api.webhooks.endpoints.size).toBe(0);
   });
@@ -322,7 +322,7 @@ describe('the Webhooks section: deliveries', () => {
     await user.click(within(deliveries(URL)[0]).getByRole('button', { name: 'Retry' }));
     await pass(0);
     expect(endpoint(URL).getByRole('alert')).toHaveTextContent(
-      "Couldn't retry the delivery: the delivery is still being attempted (delivery_in_progress).",
+      "Couldn't retry the delivery: The delivery is still being attempted. (delivery_in_progress).",
     );
   });
 

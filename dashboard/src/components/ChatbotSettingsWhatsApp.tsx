@@ -3,6 +3,7 @@
 // chatbot's WhatsApp message history.
 
 import { useId, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useWagate } from '../api/context';
 import { describeConnection } from '../connection';
 import { formatPhoneNumber } from '../format';
@@ -18,6 +19,7 @@ const MANAGE_PHASES = new Set(['connected', 'reconnecting', 'disconnecting']);
 
 export function ChatbotSettingsWhatsApp(props: { chatbotId: string }) {
   const { client } = useWagate();
+  const { t } = useTranslation();
   const connection = useChatbotConnection(props.chatbotId);
   const [open, setOpen] = useState(false);
   const headingId = useId();
@@ -42,28 +44,30 @@ export function ChatbotSettingsWhatsApp(props: { chatbotId: string }) {
     <section className="wg-card" aria-labelledby={headingId}>
       <div className="wg-card__header">
         <h2 id={headingId} className="wg-card__title">
-          WhatsApp
+          {t('whatsapp.title')}
         </h2>
-        <StatusBadge tone={view.tone} label={connection.loaded ? view.label : 'Checking…'} />
+        <StatusBadge tone={view.tone} label={connection.loaded ? view.label : t('whatsapp.checking')} />
       </div>
-      <p className="wg-muted">Let this chatbot answer your customers on WhatsApp, through WhatsApp Web.</p>
+      <p className="wg-muted">{t('whatsapp.intro')}</p>
 
       <div className="wg-summary" role="status" aria-live="polite">
         {connection.loaded ? (
           <>
             <p>
-              <strong>{view.label}</strong>
               {view.phase === 'connected' && session?.phone_number ? (
-                <>
-                  {' '}
-                  as <span className="wg-number">{formatPhoneNumber(session.phone_number)}</span>
-                </>
-              ) : null}
+                <Trans
+                  i18nKey="whatsapp.statusAs"
+                  values={{ label: view.label, number: formatPhoneNumber(session.phone_number) }}
+                  components={{ strong: <strong />, number: <span className="wg-number" /> }}
+                />
+              ) : (
+                <strong>{view.label}</strong>
+              )}
             </p>
             <p className="wg-muted">{view.detail}</p>
           </>
         ) : (
-          <p className="wg-muted">Checking the WhatsApp connection…</p>
+          <p className="wg-muted">{t('whatsapp.checkingConnection')}</p>
         )}
       </div>
 
@@ -80,7 +84,7 @@ export function ChatbotSettingsWhatsApp(props: { chatbotId: string }) {
           disabled={!connection.loaded || connection.unauthorized !== null}
           aria-haspopup="dialog"
         >
-          {manage ? 'Manage connection' : 'Connect WhatsApp'}
+          {manage ? t('whatsapp.manage') : t('whatsapp.connect')}
         </button>
       </div>
 

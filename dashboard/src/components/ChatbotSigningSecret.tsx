@@ -4,6 +4,7 @@
 // (shown once, to copy into the chatbot's configuration).
 
 import { useEffect, useId, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { isAbortError } from '../api/client';
 import { useWagate } from '../api/context';
 import type { Chatbot, RotatedSecret } from '../api/types';
@@ -13,6 +14,7 @@ import { SecretShownOnce } from './SecretShownOnce';
 
 export function ChatbotSigningSecret(props: { chatbotId: string; refreshKey?: string | null }) {
   const { client } = useWagate();
+  const { t } = useTranslation();
   const [chatbot, setChatbot] = useState<Chatbot | null | undefined>(undefined); // undefined: loading
   const [made, setMade] = useState<RotatedSecret | null>(null);
   const [busy, setBusy] = useState(false);
@@ -55,32 +57,27 @@ export function ChatbotSigningSecret(props: { chatbotId: string; refreshKey?: st
   return (
     <section className="wg-subsection" aria-labelledby={headingId}>
       <h3 id={headingId} className="wg-subsection__title">
-        Signed calls to your chatbot
+        {t('signing.title')}
       </h3>
       <p className="wg-muted">
-        Every call wagate makes to this chatbot&apos;s own endpoint carries a <code>webhook-signature</code> (Standard
-        Webhooks). Verify it with the signing secret; no other key is ever sent.
+        <Trans i18nKey="signing.intro" components={{ code: <code /> }} />
       </p>
       <p>
-        {has
-          ? `Signing secret made ${formatTimestamp(chatbot.signing_secret_created_at!)}.`
-          : 'No signing secret yet: make one before pointing this chatbot at an endpoint of your own.'}
+        {has ? t('signing.made', { time: formatTimestamp(chatbot.signing_secret_created_at!) }) : t('signing.none')}
         {chatbot.previous_secret_valid_until
-          ? ` The previous one still verifies until ${formatTimestamp(chatbot.previous_secret_valid_until)}.`
+          ? ` ${t('signing.previousUntil', { time: formatTimestamp(chatbot.previous_secret_valid_until) })}`
           : ''}
       </p>
       {made ? (
-        <SecretShownOnce label="New signing secret: shown this once" secret={made.signing_secret}>
-          Store it where your chatbot verifies calls.
-          {made.previous_valid_until
-            ? ` Calls carry both signatures until ${formatTimestamp(made.previous_valid_until)}.`
-            : ''}
+        <SecretShownOnce label={t('signing.newSecret')} secret={made.signing_secret}>
+          {t('signing.storeIt')}
+          {made.previous_valid_until ? ` ${t('signing.bothUntil', { time: formatTimestamp(made.previous_valid_until) })}` : ''}
         </SecretShownOnce>
       ) : null}
       {error ? <ErrorNotice error={error} apiUrl={client.apiUrl} onDismiss={() => setError(null)} /> : null}
       <div className="wg-actions">
         <button type="button" className="wg-button" onClick={() => void rotate()} disabled={busy}>
-          {busy ? 'Making a new secret…' : has ? 'Rotate signing secret' : 'Make a signing secret'}
+          {busy ? t('signing.making') : has ? t('signing.rotate') : t('signing.make')}
         </button>
       </div>
     </section>

@@ -2,30 +2,34 @@
 // will appear (starting, expired). All share one box size so the dialog does not jump.
 
 import { useId, useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { formatCountdown, formatPairingCode, normalizePhoneNumber, secondsUntil } from '../format';
 
 /** "Code expires in 0:42"; the timer is not a live region, so it is not read out every second. */
 export function Countdown(props: { expiresAt: string | null; now: number }) {
+  const { t } = useTranslation();
   const left = secondsUntil(props.expiresAt, props.now);
   if (left === null) return null;
   return (
     <p className={`wg-countdown${left <= 10 ? ' wg-countdown--soon' : ''}`}>
-      Code expires in{' '}
-      <span role="timer" aria-live="off">
-        {formatCountdown(left)}
-      </span>
-      . {left <= 10 ? 'A new one comes automatically.' : 'It refreshes automatically.'}
+      <Trans
+        i18nKey="codes.expiresIn"
+        values={{ countdown: formatCountdown(left) }}
+        components={{ timer: <span role="timer" aria-live="off" /> }}
+      />{' '}
+      {left <= 10 ? t('codes.newOneSoon') : t('codes.refreshes')}
     </p>
   );
 }
 
 export function QrCode(props: { qr: string; expiresAt: string | null; now: number }) {
+  const { t } = useTranslation();
   return (
     <div className="wg-code">
       <img
         className="wg-qr"
         src={`data:image/png;base64,${props.qr}`}
-        alt="WhatsApp QR code: scan it with WhatsApp on your phone (Linked devices, Link a device)"
+        alt={t('codes.qrAlt')}
         width={264}
         height={264}
       />
@@ -35,13 +39,14 @@ export function QrCode(props: { qr: string; expiresAt: string | null; now: numbe
 }
 
 export function PairingCode(props: { code: string; phoneNumber: string | null; expiresAt: string | null; now: number }) {
+  const { t } = useTranslation();
   const formatted = formatPairingCode(props.code);
   return (
     <div className="wg-code">
       <p className="wg-pairing">
-        <span className="wg-pairing__label">Pairing code</span>
+        <span className="wg-pairing__label">{t('codes.pairingCode')}</span>
         {/* Spelled out for screen readers, character by character. */}
-        <span className="wg-pairing__code" aria-label={`Pairing code ${formatted.split('').join(' ')}`}>
+        <span className="wg-pairing__code" aria-label={t('codes.pairingCodeSpelled', { spelled: formatted.split('').join(' ') })}>
           {formatted}
         </span>
       </p>
@@ -67,6 +72,7 @@ export function PhoneNumberForm(props: {
   onSubmit: (digits: string) => void;
   onCancel: () => void;
 }) {
+  const { t } = useTranslation();
   const inputId = useId();
   const hintId = useId();
   const errorId = useId();
@@ -82,13 +88,13 @@ export function PhoneNumberForm(props: {
 
   return (
     <form className="wg-form" onSubmit={submit} noValidate>
-      <label htmlFor={inputId}>Phone number of the WhatsApp account</label>
+      <label htmlFor={inputId}>{t('phone.label')}</label>
       <input
         id={inputId}
         type="tel"
         inputMode="tel"
         autoComplete="tel"
-        placeholder="+1 555 123 4567"
+        placeholder={t('phone.placeholder')}
         value={value}
         onChange={(event) => setValue(event.target.value)}
         aria-invalid={invalid}
@@ -96,19 +102,19 @@ export function PhoneNumberForm(props: {
         autoFocus
       />
       <p id={hintId} className="wg-hint">
-        With the country code, as in +44 7700 900123. You then type the code shown here on that phone.
+        {t('phone.hint')}
       </p>
       {invalid ? (
         <p id={errorId} className="wg-field-error" role="alert">
-          Enter the full number with its country code: 7 to 15 digits.
+          {t('phone.invalid')}
         </p>
       ) : null}
       <div className="wg-actions">
         <button type="submit" className="wg-button wg-button--primary" disabled={props.busy}>
-          Get pairing code
+          {t('phone.submit')}
         </button>
         <button type="button" className="wg-button" onClick={props.onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </form>

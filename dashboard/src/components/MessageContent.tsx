@@ -1,4 +1,5 @@
 import type { MouseEvent, ReactNode } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { Message, MessageContact, MessageLocation, MessageMedia } from '../api/types';
 import { useInView } from '../hooks/useInView';
 import { useMediaLink, type MediaLinkState } from '../hooks/useMediaLink';
@@ -48,6 +49,7 @@ function Caption(props: { text: string | undefined }) {
 /** A file, its URL fetched once the message comes into view. */
 function FileView(props: { messageId: string; type: FileType; media: MessageMedia; alt: string }) {
   const { type, media } = props;
+  const { t } = useTranslation();
   const [ref, inView] = useInView<HTMLDivElement>();
   const link = useMediaLink(props.messageId, inView);
   const noun = fileNoun(type);
@@ -58,20 +60,20 @@ function FileView(props: { messageId: string; type: FileType; media: MessageMedi
   if (link.failed) {
     body = (
       <p className="wg-media__failed" role="status">
-        Could not load the file.{' '}
-        <button type="button" className="wg-link-button" onClick={link.retry} aria-label={`Retry loading the ${noun.toLowerCase()}`}>
-          Retry
+        {t('media.couldNotLoad')}{' '}
+        <button type="button" className="wg-link-button" onClick={link.retry} aria-label={t(`media.retryLoading.${type}`)}>
+          {t('common.retry')}
         </button>
       </p>
     );
   } else if (!link.url) {
-    body = <p className="wg-media__loading wg-muted">Loading the {noun.toLowerCase()}…</p>;
+    body = <p className="wg-media__loading wg-muted">{t(`media.loading.${type}`)}</p>;
   } else if (type === 'image' || type === 'sticker') {
     body = (
       <FileLink link={link} className="wg-media__open">
         <img className={`wg-media__image wg-media__image--${type}`} src={link.url} alt={props.alt} loading="lazy" onError={link.onLoadError} />
         {' '}
-        <span className="wg-visually-hidden">(opens full size in a new tab)</span>
+        <span className="wg-visually-hidden">{t('media.opensFullSize')}</span>
       </FileLink>
     );
   } else if (type === 'ptt' || type === 'audio') {
@@ -83,13 +85,13 @@ function FileView(props: { messageId: string; type: FileType; media: MessageMedi
   const download =
     link.url && (type === 'video' || type === 'document') ? (
       <FileLink link={link} download={media.filename ?? ''}>
-        Download <span className="wg-visually-hidden">{name}</span>
+        <Trans i18nKey="media.download" values={{ name }} components={{ hidden: <span className="wg-visually-hidden" /> }} />
       </FileLink>
     ) : null;
 
   return (
     <div ref={ref} className={`wg-media wg-media--${type}`}>
-      {type === 'ptt' ? <p className="wg-media__label">Voice message</p> : null}
+      {type === 'ptt' ? <p className="wg-media__label">{noun}</p> : null}
       {type === 'document' ? (
         <p className="wg-media__file">
           <span className="wg-media__filename">{name}</span> <span className="wg-muted">{size}</span>
@@ -133,17 +135,17 @@ function FileLink(props: { link: MediaLinkState; className?: string; download?: 
 
 function LocationView(props: { location: MessageLocation }) {
   const { location } = props;
+  const { t } = useTranslation();
   return (
     <div className="wg-media wg-media--location">
       <p className="wg-media__label">
-        <span className="wg-visually-hidden">Location:</span>{' '}
-        {location.name || 'Location'}
+        <span className="wg-visually-hidden">{t('media.locationPrefix')}</span> {location.name || t('media.location')}
       </p>
       {location.address ? <p className="wg-media__address">{location.address}</p> : null}
       <p>
         <span className="wg-muted">{formatCoordinates(location)}</span>{' '}
         <a href={openStreetMapUrl(location)} target="_blank" rel="noopener noreferrer">
-          Open map <span className="wg-visually-hidden">(OpenStreetMap, new tab)</span>
+          <Trans i18nKey="media.openMap" components={{ hidden: <span className="wg-visually-hidden" /> }} />
         </a>
       </p>
     </div>
@@ -152,14 +154,14 @@ function LocationView(props: { location: MessageLocation }) {
 
 function ContactView(props: { contact: MessageContact }) {
   const { contact } = props;
+  const { t } = useTranslation();
   return (
     <div className="wg-media wg-media--vcard">
       <p className="wg-media__label">
-        <span className="wg-visually-hidden">Contact card:</span>{' '}
-        {contact.name || 'Contact'}
+        <span className="wg-visually-hidden">{t('media.contactPrefix')}</span> {contact.name || t('media.contact')}
       </p>
       {contact.phones.length > 0 ? (
-        <ul className="wg-media__phones" aria-label="Phone numbers">
+        <ul className="wg-media__phones" aria-label={t('media.phoneNumbers')}>
           {contact.phones.map((phone, index) => (
             <li key={`${index}:${phone}`}>
               <a href={`tel:${phone.replace(/[^\d+]/g, '')}`}>{phone}</a>
@@ -167,7 +169,7 @@ function ContactView(props: { contact: MessageContact }) {
           ))}
         </ul>
       ) : (
-        <p className="wg-muted">No phone number.</p>
+        <p className="wg-muted">{t('media.noPhoneNumber')}</p>
       )}
     </div>
   );

@@ -1,8 +1,11 @@
 import { useId } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useWagate } from '../api/context';
 import type { Message } from '../api/types';
 import { formatCustomer, formatPhoneNumber, formatTimestamp } from '../format';
 import { useMessageHistory } from '../hooks/useMessageHistory';
+import { t } from '../i18n';
+import { codeText } from '../i18n/codes';
 import { MessageContent } from './MessageContent';
 import { ErrorNotice } from './Notices';
 
@@ -10,19 +13,18 @@ import { ErrorNotice } from './Notices';
 export function describeMessageStatus(message: Message): string {
   switch (message.status) {
     case 'received':
-      return 'Received';
     case 'replying':
-      return 'Chatbot is replying…';
     case 'replied':
-      return 'Replied';
     case 'queued':
-      return 'Queued';
+      return t(`history.status.${message.status}`);
     case 'sent':
-      if (message.ack === 3) return 'Read';
-      if (message.ack === 2) return 'Delivered';
-      return 'Sent';
-    case 'failed':
-      return message.error ? `Failed: ${message.error}` : 'Failed';
+      if (message.ack === 3) return t('history.status.read');
+      if (message.ack === 2) return t('history.status.delivered');
+      return t('history.status.sent');
+    case 'failed': {
+      const reason = codeText('messageErrors', message.error_code, message.error ?? '');
+      return reason ? t('history.status.failedWith', { reason }) : t('history.status.failed');
+    }
     default:
       return String(message.status);
   }
@@ -31,6 +33,7 @@ export function describeMessageStatus(message: Message): string {
 /** The messages of one session, newest first, updating live while the page is visible. */
 export function MessageHistory(props: { sessionId: string | null; ownNumber?: string | null; live?: boolean }) {
   const { client } = useWagate();
+  const { t } = useTranslation();
   const history = useMessageHistory(props.sessionId, props.live ?? true);
   const headingId = useId();
   const own = formatPhoneNumber(props.ownNumber);
@@ -38,20 +41,17 @@ export function MessageHistory(props: { sessionId: string | null; ownNumber?: st
   return (
     <section className="wg-history" aria-labelledby={headingId}>
       <h3 id={headingId} className="wg-history__title">
-        Message history <span className="wg-muted">(newest first)</span>
+        <Trans i18nKey="history.title" components={{ muted: <span className="wg-muted" /> }} />
       </h3>
       {history.error ? <ErrorNotice error={history.error} apiUrl={client.apiUrl} /> : null}
       {!props.sessionId ? (
-        <p className="wg-muted">Connect WhatsApp to see the messages your chatbot receives and sends.</p>
+        <p className="wg-muted">{t('history.connectFirst')}</p>
       ) : !history.loaded ? (
-        <p className="wg-muted">Loading messages…</p>
+        <p className="wg-muted">{t('history.loading')}</p>
       ) : history.messages.length === 0 ? (
-        <p className="wg-muted">
-          No messages yet. When a customer writes to {own || 'the connected number'}, the message and the chatbot's
-          reply appear here.
-        </p>
+        <p className="wg-muted">{t('history.empty', { number: own || t('history.theConnectedNumber') })}</p>
       ) : (
-        <ol className="wg-messages" aria-label="Messages, newest first">
+        <ol className="wg-messages" aria-label={t('history.listLabel')}>
           {history.messages.map((message) => (
             <MessageItem key={message.id} message={message} />
           ))}
@@ -59,7 +59,7 @@ export function MessageHistory(props: { sessionId: string | null; ownNumber?: st
       )}
       {history.hasOlder ? (
         <button type="button" className="wg-button" onClick={() => void history.loadOlder()} disabled={history.loadingOlder}>
-          {history.loadingOlder ? 'Loading…' : 'Load older messages'}
+          {history.loadingOlder ? t('common.loading') : t('history.loadOlder')}
         </button>
       ) : null}
     </section>
@@ -68,6 +68,7 @@ export function MessageHistory(props: { sessionId: string | null; ownNumber?: st
 
 function MessageItem(props: { message: Message }) {
   const { message } = props;
+  const { t } = useTranslation();
   const inbound = message.direction === 'inbound';
   const failed = message.status === 'failed';
   return (
@@ -75,16 +76,16 @@ function MessageItem(props: { message: Message }) {
       <p className="wg-message__meta">
         <span className="wg-message__who">
           {inbound
-            ? `Customer ${formatCustomer(message.customer_phone ?? message.from_number, message.chat_id)}`
-            : `Chatbot to ${formatCustomer(message.customer_phone ?? message.to_number, message.chat_id)}`}
+            ? t('history.fromCustomer', { customer: formatCustomer(message.customer_phone ?? message.from_number, message.chat_id) })
+            : t('history.toCustomer', { customer: formatCustomer(message.customer_phone ?? message.to_number, message.chat_id) })}
         </span>
         <time dateTime={message.timestamp}>{formatTimestamp(message.timestamp)}</time>
       </p>
       <MessageContent message={message} />
-      {message.revoked_at ? <p className="wg-message__note">The customer deleted this message.</p> : null}
-      {message.edited_at && !message.revoked_at ? <p className="wg-message__note">Edited by the customer.</p> : null}
+      {message.revoked_at ? <p className="wg-message__note">{t('history.deleted')}</p> : null}
+      {message.edited_at && !message.revoked_at ? <p className="wg-message__note">{t('history.edited')}</p> : null}
       <p className="wg-message__status">
-        <span className="wg-visually-hidden">{inbound ? 'Inbound message, ' : 'Outbound message, '}</span>
+        <span className="wg-visually-hidden">{inbound ? t('history.inbound') : t('history.outbound')} </span>
         {describeMessageStatus(message)}
       </p>
     </li>

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
+import { useTranslation } from 'react-i18next';
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -21,6 +22,7 @@ export function Modal(props: {
   describedBy?: string;
 }) {
   const { open, onClose } = props;
+  const { t } = useTranslation();
   const titleId = useId();
   const dialogRef = useRef<HTMLDivElement>(null);
   const onCloseRef = useRef(onClose);
@@ -90,7 +92,7 @@ export function Modal(props: {
           <h2 id={titleId} className="wg-dialog__title">
             {props.title}
           </h2>
-          <button type="button" className="wg-icon-button" aria-label="Close" onClick={onClose}>
+          <button type="button" className="wg-icon-button" aria-label={t('common.close')} onClick={onClose}>
             <span aria-hidden="true">×</span>
           </button>
         </header>

@@ -2,9 +2,11 @@
 // read-only field that selects itself, with Copy, and what to do with it.
 
 import { useId, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 
 export function SecretShownOnce(props: { label: string; secret: string; children?: ReactNode }) {
   const [copied, setCopied] = useState<string | null>(null); // which secret was copied
+  const { t } = useTranslation();
   const id = useId();
   const copy = async () => {
     try {
@@ -22,7 +24,7 @@ export function SecretShownOnce(props: { label: string; secret: string; children
       <input id={id} className="wg-secret" readOnly value={props.secret} onFocus={(e) => e.target.select()} />
       {props.children ? <p className="wg-notice__next">{props.children}</p> : null}
       <button type="button" className="wg-link-button" onClick={() => void copy()}>
-        {copied === props.secret ? 'Copied' : 'Copy'}
+        {copied === props.secret ? t('common.copied') : t('common.copy')}
       </button>
     </div>
   );

@@ -2,6 +2,7 @@
 // its attempt log on request, and Retry once it has finished (delivered or failed).
 
 import { useEffect, useId, useRef, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useWagate } from '../api/context';
 import type { WebhookDelivery } from '../api/types';
 import { formatTimestamp } from '../format';
@@ -11,6 +12,7 @@ import { ErrorNotice, StatusBadge } from './Notices';
 
 export function WebhookDeliveries(props: { webhookId: string; refreshKey?: number }) {
   const { client } = useWagate();
+  const { t } = useTranslation();
   const history = useWebhookDeliveries(props.webhookId);
   const [retrying, setRetrying] = useState<string | null>(null);
   const [retryError, setRetryError] = useState<Error | null>(null);
@@ -39,18 +41,18 @@ export function WebhookDeliveries(props: { webhookId: string; refreshKey?: numbe
   return (
     <section className="wg-deliveries" aria-labelledby={headingId}>
       <h5 id={headingId} className="wg-deliveries__title">
-        Deliveries <span className="wg-muted">(newest first)</span>
+        <Trans i18nKey="deliveries.title" components={{ muted: <span className="wg-muted" /> }} />
       </h5>
       {history.error ? <ErrorNotice error={history.error} apiUrl={client.apiUrl} /> : null}
       {retryError ? (
-        <ErrorNotice error={retryError} apiUrl={client.apiUrl} failedTo="retry the delivery" onDismiss={() => setRetryError(null)} />
+        <ErrorNotice error={retryError} apiUrl={client.apiUrl} failedTo={t('failedTo.retryDelivery')} onDismiss={() => setRetryError(null)} />
       ) : null}
       {!history.loaded ? (
-        <p className="wg-muted">Loading deliveries…</p>
+        <p className="wg-muted">{t('deliveries.loading')}</p>
       ) : history.deliveries.length === 0 ? (
-        <p className="wg-muted">No deliveries yet. Send a test event, or wait for an event this endpoint gets.</p>
+        <p className="wg-muted">{t('deliveries.empty')}</p>
       ) : (
-        <ol className="wg-delivery-list" aria-label="Deliveries, newest first">
+        <ol className="wg-delivery-list" aria-label={t('deliveries.listLabel')}>
           {history.deliveries.map((delivery) => (
             <DeliveryItem
               key={delivery.id}
@@ -63,7 +65,7 @@ export function WebhookDeliveries(props: { webhookId: string; refreshKey?: numbe
       )}
       {history.hasMore ? (
         <button type="button" className="wg-button" onClick={() => void history.loadMore()} disabled={history.loadingMore}>
-          {history.loadingMore ? 'Loading…' : 'Load more deliveries'}
+          {history.loadingMore ? t('common.loading') : t('deliveries.loadMore')}
         </button>
       ) : null}
     </section>
@@ -72,6 +74,7 @@ export function WebhookDeliveries(props: { webhookId: string; refreshKey?: numbe
 
 function DeliveryItem(props: { delivery: WebhookDelivery; retrying: boolean; onRetry: () => void }) {
   const { delivery } = props;
+  const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const logId = useId();
   const view = describeDelivery(delivery);
@@ -79,15 +82,15 @@ function DeliveryItem(props: { delivery: WebhookDelivery; retrying: boolean; onR
   return (
     <li className={`wg-delivery wg-delivery--${delivery.status}`} data-delivery-id={delivery.id}>
       <p className="wg-delivery__meta">
-        <code className="wg-delivery__type">{delivery.event_type ?? 'event'}</code>
+        <code className="wg-delivery__type">{delivery.event_type ?? t('deliveries.event')}</code>
         <time dateTime={delivery.created_at}>{formatTimestamp(delivery.created_at)}</time>
       </p>
       <p className="wg-delivery__state">
         <StatusBadge tone={view.tone} label={view.label} /> <span className="wg-muted">{view.detail}</span>
       </p>
       <p className="wg-delivery__attempts">
-        {delivery.attempts} {delivery.attempts === 1 ? 'attempt' : 'attempts'}
-        {lastAnswer ? ` · last answer: ${lastAnswer}` : ''}
+        {t('deliveries.attempts', { count: delivery.attempts })}
+        {lastAnswer ? ` · ${t('deliveries.lastAnswer', { answer: lastAnswer })}` : ''}
       </p>
       <div className="wg-actions">
         <button
@@ -98,11 +101,11 @@ function DeliveryItem(props: { delivery: WebhookDelivery; retrying: boolean; onR
           onClick={() => setOpen((shown) => !shown)}
         >
           <span aria-hidden="true">{open ? '▾ ' : '▸ '}</span>
-          Attempt log
+          {t('deliveries.attemptLog')}
         </button>
         {canRetry(delivery) ? (
           <button type="button" className="wg-button" onClick={props.onRetry} disabled={props.retrying}>
-            {props.retrying ? 'Retrying…' : 'Retry'}
+            {props.retrying ? t('common.retrying') : t('common.retry')}
           </button>
         ) : null}
       </div>
@@ -110,16 +113,19 @@ function DeliveryItem(props: { delivery: WebhookDelivery; retrying: boolean; onR
         {open ? (
           <>
             <p className="wg-muted">
-              Event <code>{delivery.event_id}</code> (the <code>webhook-id</code> header, the same on every attempt)
+              <Trans i18nKey="deliveries.eventId" values={{ id: delivery.event_id }} components={{ code: <code /> }} />
             </p>
             {delivery.attempt_log.length === 0 ? (
-              <p className="wg-muted">Not attempted yet.</p>
+              <p className="wg-muted">{t('deliveries.notAttempted')}</p>
             ) : (
-              <ol className="wg-attempts" aria-label="Attempts, oldest first">
+              <ol className="wg-attempts" aria-label={t('deliveries.attemptsLabel')}>
                 {delivery.attempt_log.map((attempt) => (
                   <li key={attempt.attempt}>
-                    Attempt {attempt.attempt}, <time dateTime={attempt.at}>{formatTimestamp(attempt.at)}</time>:{' '}
-                    {describeAttempt(attempt)}
+                    <Trans
+                      i18nKey="deliveries.attemptLine"
+                      values={{ number: attempt.attempt, time: formatTimestamp(attempt.at), result: describeAttempt(attempt) }}
+                      components={{ time: <time dateTime={attempt.at} /> }}
+                    />
                   </li>
                 ))}
               </ol>

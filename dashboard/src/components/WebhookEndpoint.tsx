@@ -2,6 +2,7 @@
 // (send a test event, rotate the secret, enable/disable, delete) and its deliveries.
 
 import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useWagate } from '../api/context';
 import type { Webhook, WebhookWithSecret } from '../api/types';
 import { formatTimestamp } from '../format';
@@ -13,14 +14,6 @@ import { WebhookDeliveries } from './WebhookDeliveries';
 
 type EndpointAction = 'test' | 'rotate' | 'enable' | 'disable' | 'delete';
 
-const FAILED_TO: Record<EndpointAction, string> = {
-  test: 'send a test event',
-  rotate: 'rotate the signing secret',
-  enable: 'enable the endpoint',
-  disable: 'disable the endpoint',
-  delete: 'delete the endpoint',
-};
-
 export function WebhookEndpoint(props: {
   webhook: Webhook;
   actions: WebhookEndpoints;
@@ -29,6 +22,7 @@ export function WebhookEndpoint(props: {
   onDeleted: (webhook: Webhook) => void;
 }) {
   const { client } = useWagate();
+  const { t } = useTranslation();
   const { webhook, actions } = props;
   const [busy, setBusy] = useState<EndpointAction | null>(null);
   const [failure, setFailure] = useState<{ action: EndpointAction; error: Error } | null>(null);
@@ -59,7 +53,7 @@ export function WebhookEndpoint(props: {
       await actions.sendTest(webhook.id);
       setShowDeliveries(true);
       setTestsSent((n) => n + 1);
-      return 'Test event sent (ping): it appears in the deliveries below.';
+      return t('endpoint.testSent');
     });
   const rotate = () =>
     run('rotate', async () => {
@@ -69,7 +63,7 @@ export function WebhookEndpoint(props: {
   const setEnabled = (enabled: boolean) =>
     run(enabled ? 'enable' : 'disable', async () => {
       await actions.update(webhook.id, { enabled });
-      return enabled ? 'Enabled: events are sent again.' : 'Disabled: new events wait until you enable it again.';
+      return enabled ? t('endpoint.enabledNow') : t('endpoint.disabledNow');
     });
   const remove = () =>
     run('delete', async () => {
@@ -90,7 +84,7 @@ export function WebhookEndpoint(props: {
         <p className="wg-muted">{state.detail}</p>
         <dl className="wg-details">
           <div>
-            <dt>Events</dt>
+            <dt>{t('endpoint.events')}</dt>
             <dd className="wg-webhook__events">
               {webhook.events.map((type) => (
                 <code key={type}>{type}</code>
@@ -98,31 +92,33 @@ export function WebhookEndpoint(props: {
             </dd>
           </div>
           <div>
-            <dt>From</dt>
+            <dt>{t('endpoint.from')}</dt>
             <dd>{describeScope(webhook)}</dd>
           </div>
           {webhook.description ? (
             <div>
-              <dt>Description</dt>
+              <dt>{t('endpoint.description')}</dt>
               <dd>{webhook.description}</dd>
             </div>
           ) : null}
           <div>
-            <dt>Signing secret</dt>
+            <dt>{t('endpoint.signingSecret')}</dt>
             <dd>
-              {webhook.secret_created_at ? `Made ${formatTimestamp(webhook.secret_created_at)}.` : 'Made with the endpoint.'}
+              {webhook.secret_created_at
+                ? t('endpoint.secretMade', { time: formatTimestamp(webhook.secret_created_at) })
+                : t('endpoint.secretMadeWithEndpoint')}
               {webhook.previous_secret_valid_until
-                ? ` The previous one still signs until ${formatTimestamp(webhook.previous_secret_valid_until)}.`
+                ? ` ${t('endpoint.previousSigns', { time: formatTimestamp(webhook.previous_secret_valid_until) })}`
                 : ''}
             </dd>
           </div>
         </dl>
 
         {rotated ? (
-          <SecretShownOnce label="New signing secret: shown this once" secret={rotated.secret}>
-            Copy it now and keep it where your app verifies deliveries; it will not be shown again.
+          <SecretShownOnce label={t('signing.newSecret')} secret={rotated.secret}>
+            {t('endpoint.copyNow')}
             {rotated.previous_secret_valid_until
-              ? ` Deliveries carry both signatures until ${formatTimestamp(rotated.previous_secret_valid_until)}.`
+              ? ` ${t('endpoint.bothSignatures', { time: formatTimestamp(rotated.previous_secret_valid_until) })}`
               : ''}
           </SecretShownOnce>
         ) : null}
@@ -133,36 +129,36 @@ export function WebhookEndpoint(props: {
           <ErrorNotice
             error={failure.error}
             apiUrl={client.apiUrl}
-            failedTo={FAILED_TO[failure.action]}
+            failedTo={t(`failedTo.${failure.action}`)}
             onDismiss={() => setFailure(null)}
           />
         ) : null}
 
         {confirmingDelete ? (
-          <div className="wg-confirm" role="group" aria-label="Confirm delete">
-            <p>Delete this endpoint? Events stop going to it, and its deliveries are deleted with it.</p>
+          <div className="wg-confirm" role="group" aria-label={t('endpoint.confirmDelete')}>
+            <p>{t('endpoint.deleteQuestion')}</p>
             <div className="wg-actions">
               <button type="button" className="wg-button wg-button--danger" onClick={() => void remove()} disabled={disabled}>
-                {busy === 'delete' ? 'Deleting…' : 'Yes, delete'}
+                {busy === 'delete' ? t('endpoint.deleting') : t('endpoint.yesDelete')}
               </button>
               <button type="button" className="wg-button" onClick={() => setConfirmingDelete(false)} disabled={busy === 'delete'}>
-                Cancel
+                {t('common.cancel')}
               </button>
             </div>
           </div>
         ) : (
           <div className="wg-actions">
             <button type="button" className="wg-button" onClick={() => void sendTest()} disabled={disabled}>
-              {busy === 'test' ? 'Sending…' : 'Send test event'}
+              {busy === 'test' ? t('endpoint.sending') : t('endpoint.sendTest')}
             </button>
             <button type="button" className="wg-button" onClick={() => void rotate()} disabled={disabled}>
-              {busy === 'rotate' ? 'Rotating…' : 'Rotate secret'}
+              {busy === 'rotate' ? t('endpoint.rotating') : t('endpoint.rotate')}
             </button>
             <button type="button" className="wg-button" onClick={() => void setEnabled(!webhook.enabled)} disabled={disabled}>
-              {webhook.enabled ? 'Disable' : 'Enable'}
+              {webhook.enabled ? t('endpoint.disable') : t('endpoint.enable')}
             </button>
             <button type="button" className="wg-button wg-button--danger" onClick={() => setConfirmingDelete(true)} disabled={disabled}>
-              Delete
+              {t('endpoint.delete')}
             </button>
           </div>
         )}
@@ -175,7 +171,7 @@ export function WebhookEndpoint(props: {
           onClick={() => setShowDeliveries((shown) => !shown)}
         >
           <span aria-hidden="true">{showDeliveries ? '▾ ' : '▸ '}</span>
-          Deliveries
+          {t('endpoint.deliveries')}
         </button>
         <div id={deliveriesId}>
           {showDeliveries ? <WebhookDeliveries webhookId={webhook.id} refreshKey={testsSent} /> : null}

@@ -3,15 +3,17 @@
 // endpoint guard's reason, the limit of endpoints) are shown next to the form.
 
 import { useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client';
 import { useWagate } from '../api/context';
 import { WEBHOOK_EVENT_TYPES, type CreateWebhookBody, type WebhookEventType, type WebhookWithSecret } from '../api/types';
-import { checkWebhookForm, EVENT_DESCRIPTIONS, MAX_DESCRIPTION_LENGTH, type WebhookFormProblems } from '../webhooks';
+import { checkWebhookForm, describeEventType, MAX_DESCRIPTION_LENGTH, type WebhookFormProblems } from '../webhooks';
 import { ErrorNotice } from './Notices';
 import { SecretShownOnce } from './SecretShownOnce';
 
 export function WebhookForm(props: { create: (body: CreateWebhookBody) => Promise<WebhookWithSecret>; disabled?: boolean }) {
   const { client } = useWagate();
+  const { t } = useTranslation();
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<WebhookEventType[]>([]);
   const [description, setDescription] = useState('');
@@ -60,18 +62,17 @@ export function WebhookForm(props: { create: (body: CreateWebhookBody) => Promis
   return (
     <section className="wg-subsection" aria-labelledby={headingId}>
       <h3 id={headingId} className="wg-subsection__title">
-        Add an endpoint
+        {t('form.title')}
       </h3>
       {created ? (
-        <SecretShownOnce label="Signing secret of the new endpoint: shown this once" secret={created.secret}>
-          Endpoint added: {created.url}. Copy the secret now and keep it where your app verifies deliveries (Standard
-          Webhooks); it will not be shown again.
+        <SecretShownOnce label={t('form.secretLabel')} secret={created.secret}>
+          {t('form.added', { url: created.url })}
         </SecretShownOnce>
       ) : null}
       <form className="wg-form" onSubmit={(e) => void submit(e)} noValidate>
-        <label htmlFor={urlId}>Endpoint URL</label>
+        <label htmlFor={urlId}>{t('form.url')}</label>
         <p id={urlHintId} className="wg-hint">
-          Where wagate posts the events: https, on a public address, e.g. https://example.com/hooks/wagate.
+          {t('form.urlHint')}
         </p>
         <input
           id={urlId}
@@ -91,7 +92,7 @@ export function WebhookForm(props: { create: (body: CreateWebhookBody) => Promis
         ) : null}
 
         <fieldset className="wg-events" aria-describedby={problems.events ? eventsProblemId : undefined}>
-          <legend>Events to send</legend>
+          <legend>{t('form.events')}</legend>
           {WEBHOOK_EVENT_TYPES.map((type) => (
             <EventCheckbox key={type} type={type} checked={events.includes(type)} onChange={(on) => toggle(type, on)} />
           ))}
@@ -102,7 +103,7 @@ export function WebhookForm(props: { create: (body: CreateWebhookBody) => Promis
           </p>
         ) : null}
 
-        <label htmlFor={descriptionId}>Description (optional)</label>
+        <label htmlFor={descriptionId}>{t('form.description')}</label>
         <input
           id={descriptionId}
           type="text"
@@ -120,12 +121,12 @@ export function WebhookForm(props: { create: (body: CreateWebhookBody) => Promis
 
         {error ? (
           <div id={errorId}>
-            <ErrorNotice error={error} apiUrl={client.apiUrl} failedTo="add the endpoint" onDismiss={() => setError(null)} />
+            <ErrorNotice error={error} apiUrl={client.apiUrl} failedTo={t('failedTo.addEndpoint')} onDismiss={() => setError(null)} />
           </div>
         ) : null}
         <div className="wg-actions">
           <button type="submit" className="wg-button wg-button--primary" disabled={busy || props.disabled}>
-            {busy ? 'Adding…' : 'Add endpoint'}
+            {busy ? t('form.adding') : t('form.add')}
           </button>
         </div>
       </form>
@@ -149,7 +150,7 @@ function EventCheckbox(props: { type: WebhookEventType; checked: boolean; onChan
         <code>{props.type}</code>
       </label>
       <span id={hintId} className="wg-hint">
-        {EVENT_DESCRIPTIONS[props.type]}
+        {describeEventType(props.type)}
       </span>
     </div>
   );

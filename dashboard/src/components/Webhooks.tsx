@@ -3,6 +3,7 @@
 // add one. Each endpoint's secret is shown once, when it is made.
 
 import { useId, useRef, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useWagate } from '../api/context';
 import type { Webhook } from '../api/types';
 import { useWebhookEndpoints } from '../hooks/useWebhookEndpoints';
@@ -12,6 +13,7 @@ import { WebhookForm } from './WebhookForm';
 
 export function Webhooks() {
   const { client } = useWagate();
+  const { t } = useTranslation();
   const endpoints = useWebhookEndpoints();
   const [announcement, setAnnouncement] = useState('');
   const headingId = useId();
@@ -20,7 +22,7 @@ export function Webhooks() {
 
   // The deleted endpoint's controls are gone: say so, and keep the keyboard where it was.
   const onDeleted = (webhook: Webhook) => {
-    setAnnouncement(`Endpoint ${webhook.url} deleted.`);
+    setAnnouncement(t('webhooks.deleted', { url: webhook.url }));
     listHeading.current?.focus();
   };
 
@@ -28,26 +30,24 @@ export function Webhooks() {
     <section className="wg-card" aria-labelledby={headingId}>
       <div className="wg-card__header">
         <h2 id={headingId} className="wg-card__title">
-          Webhooks
+          {t('webhooks.title')}
         </h2>
       </div>
       <p className="wg-muted">
-        Get your WhatsApp sessions&apos; events (a message received, a reply sent, a connection&apos;s state) at an
-        endpoint of your own. Every delivery is signed (Standard Webhooks, <code>webhook-signature</code>) with the
-        endpoint&apos;s secret, and retried for about a day when it fails.
+        <Trans i18nKey="webhooks.intro" components={{ code: <code /> }} />
       </p>
       {endpoints.error ? <ErrorNotice error={endpoints.error} apiUrl={client.apiUrl} /> : null}
 
       <h3 id={listHeadingId} ref={listHeading} tabIndex={-1} className="wg-subsection__title">
-        Your endpoints
+        {t('webhooks.yourEndpoints')}
       </h3>
       <p className="wg-visually-hidden" role="status" aria-live="polite">
         {announcement}
       </p>
       {!endpoints.loaded ? (
-        <p className="wg-muted">Loading your endpoints…</p>
+        <p className="wg-muted">{t('webhooks.loading')}</p>
       ) : endpoints.webhooks.length === 0 ? (
-        <p className="wg-muted">No endpoints yet. Add one below.</p>
+        <p className="wg-muted">{t('webhooks.empty')}</p>
       ) : (
         <ul className="wg-webhooks" aria-labelledby={listHeadingId}>
           {endpoints.webhooks.map((webhook) => (

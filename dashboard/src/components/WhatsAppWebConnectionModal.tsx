@@ -3,6 +3,7 @@
 // something goes wrong. It renders the state of `useChatbotConnection`, which its opener owns.
 
 import { useEffect, useId, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useWagate } from '../api/context';
 import { describeConnection, visiblePairingCode, visibleQr, type ConnectionView } from '../connection';
 import { formatPhoneNumber, formatTimestamp } from '../format';
@@ -12,8 +13,6 @@ import { CodePlaceholder, PairingCode, PhoneNumberForm, QrCode } from './LinkCod
 import { Modal } from './Modal';
 import { ErrorNotice, StatusBadge } from './Notices';
 
-export const MODAL_TITLE = 'WhatsApp connection';
-
 export function WhatsAppWebConnectionModal(props: {
   open: boolean;
   onClose: () => void;
@@ -21,6 +20,7 @@ export function WhatsAppWebConnectionModal(props: {
 }) {
   const { open, onClose, connection } = props;
   const { client } = useWagate();
+  const { t } = useTranslation();
   const now = useNow(1000, open);
   const statusId = useId();
   const [askingPhone, setAskingPhone] = useState(false);
@@ -42,7 +42,7 @@ export function WhatsAppWebConnectionModal(props: {
   }, [view.phase]);
 
   return (
-    <Modal open={open} title={MODAL_TITLE} onClose={onClose} describedBy={statusId}>
+    <Modal open={open} title={t('modal.title')} onClose={onClose} describedBy={statusId}>
       <div id={statusId} className={`wg-status wg-status--${view.tone}`} role="status" aria-live="polite">
         <StatusBadge tone={view.tone} label={view.label} />
         <p className="wg-status__detail">{view.detail}</p>
@@ -98,11 +98,12 @@ function PhaseBody(props: {
   onClose: () => void;
 }) {
   const { view, connection, now } = props;
+  const { t } = useTranslation();
   const { session, busy } = connection;
   const disabled = busy !== null || connection.unauthorized !== null;
   const phoneLink = (
     <button type="button" className="wg-link-button" onClick={props.onAskPhone} disabled={disabled}>
-      Link with phone number instead
+      {t('modal.phoneInstead')}
     </button>
   );
 
@@ -113,7 +114,7 @@ function PhaseBody(props: {
       return (
         <div className="wg-actions">
           <button type="button" className="wg-button wg-button--primary" onClick={() => void connection.connect()} disabled={disabled}>
-            {view.phase === 'none' ? 'Get a QR code' : 'Connect again'}
+            {view.phase === 'none' ? t('modal.getQr') : t('modal.connectAgain')}
           </button>
           {phoneLink}
         </div>
@@ -121,17 +122,17 @@ function PhaseBody(props: {
     case 'starting':
       return (
         <>
-          <CodePlaceholder busy text={busy === 'link_with_phone' ? 'Getting your pairing code…' : 'Preparing the code…'} />
+          <CodePlaceholder busy text={busy === 'link_with_phone' ? t('modal.gettingPairingCode') : t('modal.preparing')} />
           <div className="wg-actions">{phoneLink}</div>
         </>
       );
     case 'stalled':
       return (
         <>
-          <CodePlaceholder text="No code yet." />
+          <CodePlaceholder text={t('modal.noCodeYet')} />
           <div className="wg-actions">
             <button type="button" className="wg-button wg-button--primary" onClick={() => void connection.reconnect()} disabled={disabled}>
-              Try again
+              {t('modal.tryAgain')}
             </button>
           </div>
         </>
@@ -155,7 +156,7 @@ function PhaseBody(props: {
           />
           <div className="wg-actions">
             <button type="button" className="wg-link-button" onClick={() => void connection.useQrInstead()} disabled={disabled}>
-              Scan a QR code instead
+              {t('modal.qrInstead')}
             </button>
           </div>
         </>
@@ -163,10 +164,10 @@ function PhaseBody(props: {
     case 'expired':
       return (
         <>
-          <CodePlaceholder text="This code has expired." />
+          <CodePlaceholder text={t('modal.expired')} />
           <div className="wg-actions">
             <button type="button" className="wg-button wg-button--primary" onClick={() => void connection.newCode()} disabled={disabled}>
-              New code
+              {t('modal.newCode')}
             </button>
             {phoneLink}
           </div>
@@ -174,14 +175,14 @@ function PhaseBody(props: {
       );
     case 'linking':
     case 'disconnecting':
-      return <CodePlaceholder busy text={view.phase === 'linking' ? 'Linking your phone…' : 'Disconnecting…'} />;
+      return <CodePlaceholder busy text={view.phase === 'linking' ? t('modal.linking') : t('modal.disconnecting')} />;
     case 'connected':
       return (
         <>
           <ConnectedDetails connection={connection} />
           {props.confirmingDisconnect ? (
-            <div className="wg-confirm" role="group" aria-label="Confirm disconnect">
-              <p>Disconnect WhatsApp? The chatbot stops answering on this number until you connect again.</p>
+            <div className="wg-confirm" role="group" aria-label={t('modal.confirmDisconnect')}>
+              <p>{t('modal.disconnectQuestion')}</p>
               <div className="wg-actions">
                 <button
                   type="button"
@@ -189,20 +190,20 @@ function PhaseBody(props: {
                   onClick={() => void connection.disconnect()}
                   disabled={disabled}
                 >
-                  Yes, disconnect
+                  {t('modal.yesDisconnect')}
                 </button>
                 <button type="button" className="wg-button" onClick={() => props.setConfirmingDisconnect(false)}>
-                  Cancel
+                  {t('common.cancel')}
                 </button>
               </div>
             </div>
           ) : (
             <div className="wg-actions">
               <button type="button" className="wg-button wg-button--primary" onClick={props.onClose}>
-                Done
+                {t('modal.done')}
               </button>
               <button type="button" className="wg-button wg-button--danger" onClick={() => props.setConfirmingDisconnect(true)} disabled={disabled}>
-                Disconnect
+                {t('modal.disconnect')}
               </button>
             </div>
           )}
@@ -214,10 +215,10 @@ function PhaseBody(props: {
           <ConnectedDetails connection={connection} />
           <div className="wg-actions">
             <button type="button" className="wg-button wg-button--primary" onClick={() => void connection.reconnect()} disabled={disabled}>
-              Reconnect
+              {t('modal.reconnect')}
             </button>
             <button type="button" className="wg-button wg-button--danger" onClick={() => void connection.disconnect()} disabled={disabled}>
-              Disconnect
+              {t('modal.disconnect')}
             </button>
           </div>
         </>
@@ -226,7 +227,7 @@ function PhaseBody(props: {
       return (
         <div className="wg-actions">
           <button type="button" className="wg-button wg-button--primary" onClick={() => void connection.reconnect()} disabled={disabled}>
-            Try again
+            {t('modal.tryAgain')}
           </button>
           {phoneLink}
         </div>
@@ -237,37 +238,40 @@ function PhaseBody(props: {
 }
 
 function LinkSteps() {
+  const { t } = useTranslation();
+  const strong = { strong: <strong /> };
   return (
     <ol className="wg-steps">
-      <li>Open WhatsApp on your phone.</li>
+      <li>{t('modal.step1')}</li>
       <li>
-        Tap <strong>Menu</strong> or <strong>Settings</strong>, then <strong>Linked devices</strong>.
+        <Trans i18nKey="modal.step2" components={strong} />
       </li>
       <li>
-        Tap <strong>Link a device</strong> and point your phone at this code.
+        <Trans i18nKey="modal.step3" components={strong} />
       </li>
     </ol>
   );
 }
 
 export function ConnectedDetails(props: { connection: ChatbotConnection }) {
+  const { t } = useTranslation();
   const session = props.connection.session;
   if (!session) return null;
   return (
     <dl className="wg-details">
       <div>
-        <dt>Number</dt>
-        <dd className="wg-number">{formatPhoneNumber(session.phone_number) || 'unknown'}</dd>
+        <dt>{t('modal.number')}</dt>
+        <dd className="wg-number">{formatPhoneNumber(session.phone_number) || t('modal.unknownNumber')}</dd>
       </div>
       {session.push_name ? (
         <div>
-          <dt>WhatsApp name</dt>
+          <dt>{t('modal.pushName')}</dt>
           <dd>{session.push_name}</dd>
         </div>
       ) : null}
       {session.connected_at ? (
         <div>
-          <dt>Connected since</dt>
+          <dt>{t('modal.connectedSince')}</dt>
           <dd>
             <time dateTime={session.connected_at}>{formatTimestamp(session.connected_at)}</time>
           </dd>

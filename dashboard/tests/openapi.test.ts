@@ -100,4 +100,20 @@ describe('the API client matches the OpenAPI document the API serves', () => {
     );
     expect(checkClientAgainstOpenApi(optionalEnabled)).toContain('schema Webhook: the client relies on enabled, which is not required');
   });
+
+  it("notices drift in the operator's routes: a missing fleet, a new stuck reason, an optional alive", () => {
+    const noFleet = clone(doc);
+    delete noFleet.paths['/api/admin/fleet'];
+    expect(checkClientAgainstOpenApi(noFleet)).toContain('GET /api/admin/fleet (adminFleet): no such operation');
+
+    const newReason = clone(doc);
+    newReason.components.schemas.AdminSession.properties.reason.enum.push('runner_gone');
+    expect(checkClientAgainstOpenApi(newReason).join('\n')).toMatch(/^AdminSession.reason: /m);
+
+    const optionalAlive = clone(doc);
+    optionalAlive.components.schemas.AdminRunner.required = optionalAlive.components.schemas.AdminRunner.required.filter(
+      (field: string) => field !== 'alive',
+    );
+    expect(checkClientAgainstOpenApi(optionalAlive)).toContain('schema AdminRunner: the client relies on alive, which is not required');
+  });
 });

@@ -12,7 +12,7 @@ import {
   type FieldShape,
   type SchemaName,
 } from '../src/api/endpoints';
-import { DELIVERY_STATUSES, MESSAGE_STATUSES, SESSION_STATUSES, WEBHOOK_EVENT_TYPES } from '../src/api/types';
+import { DELIVERY_STATUSES, MESSAGE_STATUSES, SESSION_STATUSES, STUCK_REASONS, WEBHOOK_EVENT_TYPES } from '../src/api/types';
 
 type Json = Record<string, unknown>;
 
@@ -156,6 +156,9 @@ export function checkClientAgainstOpenApi(doc: unknown, endpoints: Record<string
   sameSet('Message.direction', obj(obj(obj(schemas.Message).properties).direction).enum, ['inbound', 'outbound']);
   const property = (schema: string, field: string) => obj(obj(obj(schemas[schema]).properties)[field]);
   sameSet('WebhookDelivery.status', property('WebhookDelivery', 'status').enum, DELIVERY_STATUSES);
+  sameSet('AdminSession.status', property('AdminSession', 'status').enum, SESSION_STATUSES);
+  sameSet('AdminSession.reason', property('AdminSession', 'reason').enum, STUCK_REASONS);
+  sameSet('AdminAction.action', property('AdminAction', 'action').enum, ['restart', 'release']);
   sameSet('WebhookTest.type', property('WebhookTest', 'type').enum, ['ping']);
   for (const request of ['CreateWebhookRequest', 'UpdateWebhookRequest']) {
     sameSet(`${request}.events`, obj(property(request, 'events').items).enum, WEBHOOK_EVENT_TYPES);

@@ -8,7 +8,10 @@
 
 import { ENDPOINTS, type Endpoint, type EndpointName } from './endpoints';
 import type {
+  AdminAction,
+  AdminActionKind,
   Chatbot,
+  Fleet,
   ChatbotList,
   CreateSessionBody,
   RotatedSecret,
@@ -206,6 +209,17 @@ export class WagateClient {
   /** Deliver again now (409 `delivery_in_progress` while it is still being attempted). */
   retryWebhookDelivery(id: string, deliveryId: string, options?: RequestOptions): Promise<WebhookDelivery> {
     return this.json<WebhookDelivery>('retryWebhookDelivery', { id, delivery_id: deliveryId }, options);
+  }
+
+  /** The runners, queues and sessions of the whole fleet: operators only (404 to anyone else). */
+  adminFleet(options?: RequestOptions): Promise<Fleet> {
+    return this.json<Fleet>('adminFleet', {}, options);
+  }
+
+  /** An operator restarts or releases any user's session (409 when that cannot help). */
+  adminSessionAction(kind: AdminActionKind, id: string, options?: RequestOptions): Promise<AdminAction> {
+    const name = kind === 'restart' ? 'adminRestartSession' : 'adminReleaseSession';
+    return this.json<AdminAction>(name, { id }, options);
   }
 
   /** The URL of an endpoint, with its path parameters filled in. */

@@ -12,7 +12,11 @@ export type SchemaName =
   | 'RotatedSecret'
   | 'Webhook'
   | 'WebhookTest'
-  | 'WebhookDelivery';
+  | 'WebhookDelivery'
+  | 'Fleet'
+  | 'AdminRunner'
+  | 'AdminSession'
+  | 'AdminAction';
 
 /** A field of a JSON response: a schema, a list of one, a string, an integer, or a nullable string. */
 export type FieldShape = { schema: SchemaName } | { list: SchemaName } | 'string' | 'integer' | 'string|null';
@@ -132,6 +136,20 @@ export const DELIVERY_FIELDS = [
 export const ATTEMPT_REQUIRED = ['attempt', 'at'] as const;
 export const ATTEMPT_FIELDS = [...ATTEMPT_REQUIRED, 'status_code', 'latency_ms', 'error'] as const;
 
+/** The fleet's fields the dashboard reads, and those always there. */
+export const FLEET_REQUIRED = ['generated_at', 'heartbeat_window_s', 'runners', 'queues', 'sessions', 'stuck_sessions'] as const;
+export const FLEET_FIELDS = [...FLEET_REQUIRED, 'stuck_after_s', 'failures'] as const;
+
+/** A runner's fields the dashboard reads, and those always there. */
+export const ADMIN_RUNNER_REQUIRED = ['runner_id', 'capacity', 'active_sessions', 'heartbeat_age_s', 'alive', 'queue'] as const;
+export const ADMIN_RUNNER_FIELDS = [...ADMIN_RUNNER_REQUIRED, 'started_at', 'heartbeat_at', 'browser_restarts'] as const;
+
+/** What an operator sees of a session, and what is always there. */
+export const ADMIN_SESSION_REQUIRED = ['id', 'user_id', 'chatbot_id', 'status', 'status_since', 'runner_id'] as const;
+export const ADMIN_SESSION_FIELDS = [...ADMIN_SESSION_REQUIRED, 'lease_expires_at', 'last_error_code', 'reason'] as const;
+
+export const ADMIN_ACTION_FIELDS = ['session', 'action'] as const;
+
 export const ENDPOINTS = {
   createSession: {
     method: 'POST',
@@ -233,6 +251,20 @@ export const ENDPOINTS = {
     status: 202,
     returns: { schema: 'WebhookDelivery' },
   },
+  // The operator's routes: 404 to anyone but an admin, which is how the dashboard tells.
+  adminFleet: { method: 'GET', path: '/api/admin/fleet', status: 200, returns: { schema: 'Fleet' } },
+  adminRestartSession: {
+    method: 'POST',
+    path: '/api/admin/sessions/{id}/restart',
+    status: 202,
+    returns: { schema: 'AdminAction' },
+  },
+  adminReleaseSession: {
+    method: 'POST',
+    path: '/api/admin/sessions/{id}/release',
+    status: 200,
+    returns: { schema: 'AdminAction' },
+  },
 } as const satisfies Record<string, Endpoint>;
 
 /** For each schema, the fields the dashboard reads and those it relies on always being there. */
@@ -244,6 +276,10 @@ export const SCHEMA_FIELDS: Record<SchemaName, { reads: readonly string[]; requi
   Webhook: { reads: WEBHOOK_FIELDS, required: WEBHOOK_REQUIRED },
   WebhookTest: { reads: WEBHOOK_TEST_FIELDS, required: WEBHOOK_TEST_FIELDS },
   WebhookDelivery: { reads: DELIVERY_FIELDS, required: DELIVERY_REQUIRED },
+  Fleet: { reads: FLEET_FIELDS, required: FLEET_REQUIRED },
+  AdminRunner: { reads: ADMIN_RUNNER_FIELDS, required: ADMIN_RUNNER_REQUIRED },
+  AdminSession: { reads: ADMIN_SESSION_FIELDS, required: ADMIN_SESSION_REQUIRED },
+  AdminAction: { reads: ADMIN_ACTION_FIELDS, required: ADMIN_ACTION_FIELDS },
 };
 
 export type EndpointName = keyof typeof ENDPOINTS;

@@ -279,6 +279,73 @@ export interface WebhookDeliveryPage {
   next_cursor: string | null;
 }
 
+// The operator's view (admins only: anyone else gets 404 on these routes).
+
+/** Why a session is listed as stuck. */
+export const STUCK_REASONS = ['opening_too_long', 'not_claimed', 'lease_expired'] as const;
+export type StuckReason = (typeof STUCK_REASONS)[number];
+
+/** SQS's approximate figures for a queue; null when the queue is gone or SQS did not answer. */
+export interface QueueDepth {
+  visible: number;
+  in_flight: number;
+  dead_letters: number | null;
+}
+
+export interface AdminRunner {
+  runner_id: string;
+  capacity: number;
+  active_sessions: number;
+  heartbeat_age_s: number | null;
+  /** Its heartbeat is within the fleet's `heartbeat_window_s`. */
+  alive: boolean;
+  queue: QueueDepth | null;
+  started_at?: string | null;
+  heartbeat_at?: string | null;
+  browser_restarts?: number;
+}
+
+/** What an operator sees of a session: ids, status, runner; never a number or a message. */
+export interface AdminSession {
+  id: string;
+  user_id: string;
+  chatbot_id: string;
+  status: SessionStatus;
+  status_since: string | null;
+  runner_id: string | null;
+  lease_expires_at?: string | null;
+  last_error_code?: string | null;
+  /** Only in `stuck_sessions`. */
+  reason?: StuckReason | (string & {});
+}
+
+/** One hour's failures: session `last_error_code`s and message `error_code`s, with counts. */
+export interface FailureHour {
+  hour: string;
+  sessions: Record<string, number>;
+  messages: Record<string, number>;
+}
+
+/** GET /api/admin/fleet. */
+export interface Fleet {
+  generated_at: string;
+  heartbeat_window_s: number;
+  stuck_after_s?: number;
+  runners: AdminRunner[];
+  queues: { start?: QueueDepth | null };
+  sessions: { by_status?: Record<string, number>; total?: number };
+  stuck_sessions: AdminSession[];
+  failures?: { since?: string; by_hour?: FailureHour[] };
+}
+
+export type AdminActionKind = 'restart' | 'release';
+
+/** POST /api/admin/sessions/{id}/restart and /release. */
+export interface AdminAction {
+  session: AdminSession;
+  action: AdminActionKind;
+}
+
 export interface ErrorBody {
   error: { code: string; message: string };
 }

@@ -70,3 +70,32 @@ export function formatTimestamp(iso: string, now: number = Date.now(), locale: s
     ? at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
     : at.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/** How long ago, in the locale's words: "now", "12 seconds ago", "5 minutes ago", "vor 3 Stunden". */
+export function formatAgo(seconds: number, locale: string = currentLocale()): string {
+  const words = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const s = Math.max(0, seconds);
+  if (s < 60) return words.format(-Math.round(s), 'second');
+  if (s < 3600) return words.format(-Math.floor(s / 60), 'minute');
+  if (s < 86_400) return words.format(-Math.floor(s / 3600), 'hour');
+  return words.format(-Math.floor(s / 86_400), 'day');
+}
+
+/** A span of time in its largest whole unit: "20 sec", "5 min", "2 hr" (the locale's short units). */
+export function formatSpan(seconds: number, locale: string = currentLocale()): string {
+  const unit = seconds >= 3600 && seconds % 3600 === 0 ? 'hour' : seconds >= 60 && seconds % 60 === 0 ? 'minute' : 'second';
+  const value = unit === 'hour' ? seconds / 3600 : unit === 'minute' ? seconds / 60 : seconds;
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short' }).format(value);
+}
+
+/** An hour of a day: "Dec 1, 14:00" (the locale's order and clock). */
+export function formatHour(iso: string, locale: string = currentLocale()): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  return at.toLocaleString(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+/** A session's status in words (an operator's view); a status this dashboard does not know yet, as the API names it. */
+export function formatSessionStatus(status: string): string {
+  return t(`fleet.status.${status}`, { defaultValue: status });
+}

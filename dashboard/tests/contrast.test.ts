@@ -52,6 +52,8 @@ const CONTEXTS: Record<string, string[]> = {
   '.wg-message--failed .wg-message__status': ['#ffffff', '#e7f6ee'],
   '.wg-link-button': ['#ffffff', '#fef2f2'],
   '.wg-field-error': ['#ffffff'],
+  // The page links sit on the top bar.
+  '.wg-tabs a': [resolve('var(--wg-primary)')],
 };
 
 describe('colour contrast (WCAG AA, 4.5:1 for text)', () => {

@@ -5,6 +5,7 @@
 
 import type { Chatbot, Message, Session, SessionStatus } from '../src/api/types';
 import { error, json, nextId } from './fakeHttp';
+import { FakeFleet } from './fakeFleet';
 import { FakeWebhooks } from './fakeWebhooks';
 
 export const API_URL = 'http://api.test';
@@ -42,6 +43,8 @@ export class FakeWagateApi {
   readonly secrets = new Map<string, string>();
   /** The user's webhook endpoints and their deliveries. */
   readonly webhooks = new FakeWebhooks();
+  /** The operator's routes (404 unless `admin.fleet` is set: the user is then an operator). */
+  readonly admin = new FakeFleet();
   readonly calls: Call[] = [];
   /** Presigned media URLs handed out so far: each answer is a new one, as presigning gives. */
   mediaLinksIssued = 0;
@@ -247,7 +250,7 @@ export class FakeWagateApi {
       this.chatbots.set(chatbotId, { ...chatbot, signing_secret_created_at: now.toISOString(), previous_secret_valid_until: previous });
       return json(200, { chatbot_id: chatbotId, signing_secret: secret, rotated_at: now.toISOString(), previous_valid_until: previous });
     }
-    return this.webhooks.route(call) ?? error(404, 'route_not_found', `${method} ${path}`);
+    return this.webhooks.route(call) ?? this.admin.route(call) ?? error(404, 'route_not_found', `${method} ${path}`);
   }
 }
 

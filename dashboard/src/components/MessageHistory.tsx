@@ -51,7 +51,8 @@ export function MessageHistory(props: { sessionId: string | null; ownNumber?: st
       ) : history.messages.length === 0 ? (
         <p className="wg-muted">{t('history.empty', { number: own || t('history.theConnectedNumber') })}</p>
       ) : (
-        <ol className="wg-messages" aria-label={t('history.listLabel')}>
+        // Focusable, so the keyboard reaches the history (and scrolls the page to it) from the controls above.
+        <ol className="wg-messages" aria-label={t('history.listLabel')} tabIndex={0}>
           {history.messages.map((message) => (
             <MessageItem key={message.id} message={message} />
           ))}

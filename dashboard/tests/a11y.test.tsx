@@ -31,6 +31,28 @@ describe('keyboard and screen readers', () => {
     expect(api.callsTo('POST', '/api/sessions/disconnect')).toHaveLength(0);
   });
 
+  it('returns focus to the opener also when the dialog reopens at its phone number step (whose field takes the focus)', async () => {
+    const { api, user } = startApp();
+    await nextPoll();
+    const opener = screen.getByRole('button', { name: 'Connect WhatsApp' });
+    opener.focus();
+    await user.keyboard('{Enter}');
+    await pass(0);
+    api.showQr(api.only().id, 1);
+    await nextPoll();
+    await user.click(inDialog().getByRole('button', { name: 'Link with phone number instead' }));
+    await user.keyboard('{Escape}');
+    expect(opener).toHaveFocus();
+
+    await user.keyboard('{Enter}');
+    await pass(0);
+    expect(inDialog().getByRole('textbox')).toBeInTheDocument(); // its autoFocus ran before the dialog's effect
+    await user.click(inDialog().getByRole('button', { name: 'Cancel' })); // the field is gone
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(opener).toHaveFocus();
+  });
+
   it('announces status changes politely and labels the QR code and the timer', async () => {
     const { api, user } = startApp();
     await nextPoll();

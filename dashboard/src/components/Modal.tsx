@@ -27,10 +27,16 @@ export function Modal(props: {
   const dialogRef = useRef<HTMLDivElement>(null);
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
+  // Where the focus was before opening, read while rendering: a child's autoFocus (the phone
+  // number field, when the dialog reopens at that step) moves it before any effect runs.
+  const openerRef = useRef<HTMLElement | null>(null);
+  if (open && openerRef.current === null && typeof document !== 'undefined') {
+    openerRef.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  }
 
   useEffect(() => {
     if (!open) return undefined;
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const opener = openerRef.current;
     const dialog = dialogRef.current;
     const root = document.getElementById('root');
     root?.setAttribute('inert', '');
@@ -67,6 +73,7 @@ export function Modal(props: {
     return () => {
       document.removeEventListener('keydown', onKeyDown);
       root?.removeAttribute('inert');
+      openerRef.current = null;
       opener?.focus();
     };
   }, [open]);

@@ -4,6 +4,7 @@ headless Chromium against a recorded API state, so no stack is needed:
     docs/dashboard-connect.png    the dialog showing a QR code and its countdown
     docs/dashboard-connected.png  connected, with the live message history
     docs/dashboard-phone.png      the dialog on a 360 px wide phone screen
+    docs/dashboard-fleet.png      the operator's Fleet page (an admin's token)
 
 Run from the repository root after `npm run build` in dashboard/:
 
@@ -103,7 +104,75 @@ def messages(now: datetime) -> list[dict]:
     return list(reversed(rows))  # newest first, as the API answers
 
 
-async def serve(page: Page, status: str) -> None:
+def fleet(now: datetime) -> dict:
+    """GET /api/admin/fleet as an operator sees it: three runners (one lost), a stuck session."""
+
+    def runner(n: int, active: int, age: float, restarts: int, queue: tuple[int, int, int]) -> dict:
+        return {
+            "runner_id": f"runner-7f3a{n}c",
+            "capacity": 50,
+            "active_sessions": active,
+            "started_at": iso(now - timedelta(hours=6 - n)),
+            "heartbeat_at": iso(now - timedelta(seconds=age)),
+            "heartbeat_age_s": age,
+            "alive": age <= 20,
+            "browser_restarts": restarts,
+            "queue": dict(zip(("visible", "in_flight", "dead_letters"), queue, strict=True)),
+        }
+
+    def hour(ago: int) -> str:
+        return iso((now - timedelta(hours=ago)).replace(minute=0, second=0, microsecond=0))
+
+    return {
+        "generated_at": iso(now),
+        "heartbeat_window_s": 20,
+        "stuck_after_s": 300,
+        "runners": [
+            runner(1, 41, 2.1, 0, (0, 1, 0)),
+            runner(2, 38, 4.6, 1, (0, 0, 0)),
+            runner(3, 12, 47.0, 0, (2, 0, 0)),
+        ],
+        "queues": {"start": {"visible": 3, "in_flight": 1, "dead_letters": 0}},
+        "sessions": {
+            "by_status": {
+                "pending": 3,
+                "starting": 2,
+                "qr_ready": 4,
+                "connected": 1187,
+                "disconnected": 9,
+                "failed": 2,
+            },
+            "total": 1207,
+        },
+        "stuck_sessions": [
+            {
+                "id": "c41d7e2a-9b3f-4e6a-8d1c-5f2b7a9e0d34",
+                "user_id": "a8e2f1c9-3d4b-4a7e-9c6f-1b0d2e3f4a5b",
+                "chatbot_id": CHATBOT_ID,
+                "status": "starting",
+                "status_since": iso(now - timedelta(minutes=9)),
+                "runner_id": "runner-7f3a3c",
+                "lease_expires_at": iso(now - timedelta(minutes=6)),
+                "last_error_code": "whatsapp_web_did_not_load",
+                "reason": "opening_too_long",
+            }
+        ],
+        "failures": {
+            "since": hour(24),
+            "by_hour": [
+                {"hour": hour(3), "sessions": {"connection_lost": 2}, "messages": {"chatbot_timeout": 5}},
+                {
+                    "hour": hour(1),
+                    "sessions": {},
+                    "messages": {"chatbot_timeout": 1, "number_not_on_whatsapp": 3},
+                },
+                {"hour": hour(0), "sessions": {"whatsapp_web_did_not_load": 1}, "messages": {}},
+            ],
+        },
+    }
+
+
+async def serve(page: Page, status: str, *, operator: bool = False) -> None:
     config = {
         "apiUrl": "",  # the recorded API answers on the page's own origin
         "accessToken": "recorded-demo-token",
@@ -124,6 +193,13 @@ async def serve(page: Page, status: str) -> None:
         elif path == f"/api/sessions/{SESSION_ID}/messages":
             rows = messages(now) if status == "connected" else []
             await route.fulfill(json={"messages": rows, "next_cursor": None})
+        elif path == "/api/admin/fleet":
+            if operator:
+                await route.fulfill(json=fleet(now))
+            else:
+                await route.fulfill(
+                    status=404, json={"error": {"code": "not_found", "message": "no such route"}}
+                )
         elif path == "/api/webhooks":
             await route.fulfill(json={"webhooks": []})
         else:
@@ -135,7 +211,7 @@ async def serve(page: Page, status: str) -> None:
             await route.fulfill(status=200, content_type=content_type, body=file.read_bytes())
 
     await page.route(f"{ORIGIN}/**", handle)
-    await page.goto(f"{ORIGIN}/")
+    await page.goto(f"{ORIGIN}/#fleet" if operator else f"{ORIGIN}/")
 
 
 async def main() -> None:
@@ -163,9 +239,20 @@ async def main() -> None:
             overflow = await phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"the page is {overflow} px wider than a 360 px screen"
             await phone.screenshot(path=DOCS / "dashboard-phone.png")
+
+            operator = await browser.new_page(viewport={"width": 1100, "height": 860})
+            await serve(operator, "connected", operator=True)
+            await expect(operator.get_by_role("heading", level=1, name="Fleet")).to_be_visible()
+            await expect(operator.get_by_text("Gone", exact=True)).to_be_visible()
+            await operator.screenshot(path=DOCS / "dashboard-fleet.png", full_page=True)
         finally:
             await browser.close()
-    for name in ("dashboard-connect.png", "dashboard-connected.png", "dashboard-phone.png"):
+    for name in (
+        "dashboard-connect.png",
+        "dashboard-connected.png",
+        "dashboard-phone.png",
+        "dashboard-fleet.png",
+    ):
         print(DOCS / name)
 
 

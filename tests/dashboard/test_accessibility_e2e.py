@@ -137,7 +137,9 @@ async def test_every_page_and_modal_by_keyboard_and_axe(
             await press_until_focused(page, manage, key="Shift+Tab")
             await page.keyboard.press("Enter")
             await expect(dialog).to_be_visible()
-            await press_until_focused(page, dialog.get_by_role("button", name=words["modal"]["disconnect"], exact=True))
+            await press_until_focused(
+                page, dialog.get_by_role("button", name=words["modal"]["disconnect"], exact=True)
+            )
             await page.keyboard.press("Enter")
             confirm = dialog.get_by_role("button", name=words["modal"]["yesDisconnect"])
             await expect(confirm).to_be_visible()
@@ -153,6 +155,8 @@ async def test_every_page_and_modal_by_keyboard_and_axe(
             assert await page.evaluate("window.__wagateMissingKeys ?? []") == []
         finally:
             await browser.close()
-            async with httpx.AsyncClient(base_url=api_url, headers={"Authorization": f"Bearer {token}"}) as http:
+            async with httpx.AsyncClient(
+                base_url=api_url, headers={"Authorization": f"Bearer {token}"}
+            ) as http:
                 for session in await sessions_of(api_url, token, chatbot_id):
                     await http.delete(f"/api/sessions/{session['id']}")

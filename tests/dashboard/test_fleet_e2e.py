@@ -80,9 +80,9 @@ async def test_the_fleet_page_right_to_left_and_for_no_one_else(
             await page.goto(dashboard_url + "#fleet")
             await expect(page.locator("html")).to_have_attribute("dir", "rtl")
             await expect(page.get_by_role("heading", level=1, name="الأسطول")).to_be_visible()
-            await expect(page.get_by_role("table", name="المشغّلات").get_by_text("يعمل", exact=True).first).to_be_visible(
-                timeout=PAGE_TIMEOUT_MS
-            )
+            await expect(
+                page.get_by_role("table", name="المشغّلات").get_by_text("يعمل", exact=True).first
+            ).to_be_visible(timeout=PAGE_TIMEOUT_MS)
             assert await page.evaluate("window.__wagateMissingKeys ?? []") == []
             await assert_accessible(page, "the Fleet page (ar)")
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from wagate.analytics import AnalyticsApi
 from wagate.auth import Principal
 from wagate.commands import Command, CommandType
 from wagate.endpoints import check_endpoint
@@ -170,6 +171,13 @@ class GatewayService:
             allow_private_endpoints=allow_private_endpoints,
             max_per_user=max_webhooks_per_user,
             secret_rotation_overlap_s=secret_rotation_overlap_s,
+        )
+        self.analytics = AnalyticsApi(
+            store=store,
+            admit=self._admit,
+            owned_session=self._owned_session,
+            owns_chatbot=self._owns_chatbot,
+            clock=lambda: self.clock(),
         )
 
     # ------------------------------------------------------------------ sessions

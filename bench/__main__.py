@@ -3,7 +3,8 @@
 NAME: memory | latency | startup | api | isolation | webhooks | all, or soak (long; see bench/soak.py),
 lifeline (see bench/lifeline.py), browsers (see bench/browsers.py) or analytics (bench/analytics.py).
 Each benchmark starts what it needs (a fresh local stack, the simulator, runners, the local bot),
-prints a table, writes JSON (default bench/results/NAME.json) and stops everything it started, also on Ctrl-C and errors."""
+prints a table, writes JSON (default bench/results/NAME.json) and stops everything it started, also
+on Ctrl-C and errors."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@
 --   * reply time: from an inbound message's `timestamp` (when the customer sent it, by WhatsApp's
 --     clock) to the `timestamp` of its first reply that was sent (when wagate stored the chatbot's
 --     answer, just before the page sent it), counted in the inbound message's bucket; never
---     below 0 (the two clocks differ by up to a second);
+--     below 0 (the two clocks differ by up to a second). The database keeps that reply's timestamp
+--     on the inbound row (`first_reply_at`), so the figure is read, not joined, at query time;
 --   * a customer is new in the bucket of their first message in the period when no message with
 --     them (either direction) is older than the period; returning otherwise.
 
@@ -25,9 +26,50 @@ create index whatsapp_web_messages_chatbot_customer_idx
                   case when direction = 'inbound' then from_number else to_number end)),
         timestamp);
 
--- An inbound message's replies (reply times; also what `on delete set null` of `reply_to` looks up).
+-- An inbound message's replies (`first_reply_at`; also what `on delete set null` of `reply_to` looks up).
 create index whatsapp_web_messages_reply_to_idx
     on public.whatsapp_web_messages (reply_to) where reply_to is not null;
+
+
+-- ---------------------------------------------------------------- first_reply_at, kept by the database
+-- The `timestamp` of an inbound message's earliest reply whose status is `sent`: set when a reply
+-- is stored sent or becomes sent, recomputed when one stops being sent (an ack of -1 fails it) or
+-- goes. Joining every inbound message of a month to its replies at query time took most of a
+-- second at a million messages (bench/analytics.py).
+alter table public.whatsapp_web_messages add column first_reply_at timestamptz;
+
+create function public.wagate_note_first_reply() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+    v_inbound uuid := case when tg_op = 'DELETE' then old.reply_to else new.reply_to end;
+    v_first timestamptz;
+begin
+    select min(r.timestamp) into v_first from public.whatsapp_web_messages r
+     where r.reply_to = v_inbound and r.status = 'sent' and r.direction = 'outbound';
+    update public.whatsapp_web_messages set first_reply_at = v_first
+     where id = v_inbound and first_reply_at is distinct from v_first;
+    return null;
+end;
+$$;
+create trigger whatsapp_web_messages_first_reply_inserted after insert on public.whatsapp_web_messages
+    for each row when (new.reply_to is not null and new.status = 'sent')
+    execute function public.wagate_note_first_reply();
+create trigger whatsapp_web_messages_first_reply_changed after update on public.whatsapp_web_messages
+    for each row when (new.reply_to is not null
+                       and (old.status is distinct from new.status or old.timestamp is distinct from new.timestamp)
+                       and (old.status = 'sent' or new.status = 'sent'))
+    execute function public.wagate_note_first_reply();
+create trigger whatsapp_web_messages_first_reply_deleted after delete on public.whatsapp_web_messages
+    for each row when (old.reply_to is not null and old.status = 'sent')
+    execute function public.wagate_note_first_reply();
+revoke all on function public.wagate_note_first_reply() from public, anon, authenticated;
+
+update public.whatsapp_web_messages i
+   set first_reply_at = r.first_at
+  from (select reply_to, min(timestamp) as first_at from public.whatsapp_web_messages
+         where reply_to is not null and status = 'sent' and direction = 'outbound'
+         group by reply_to) r
+ where i.id = r.reply_to;
 
 
 -- The figures as JSON: {"totals": {...}, "buckets": [{"start", ...}], "hours": [[isodow, hour, n]]}.
@@ -37,7 +79,8 @@ create function public.wagate_analytics(
     p_user_id uuid, p_chatbot_id uuid, p_session_id uuid,
     p_from timestamptz, p_to timestamptz, p_bucket text, p_tz text)
 returns jsonb
-language plpgsql stable security definer set search_path = '' as $$
+-- a month of a busy chatbot's rows sorts in memory, not on disk
+language plpgsql stable security definer set search_path = '' set work_mem = '64MB' as $$
 declare
     series text;
     result jsonb;
@@ -55,7 +98,7 @@ begin
     end if;
     execute format($sql$
         with scoped as (
-            select m.id, m.timestamp as ts, m.direction, m.status, m.error_code, m.type,
+            select m.timestamp as ts, m.direction, m.status, m.error_code, m.type, m.first_reply_at,
                    date_trunc($6, m.timestamp, $7) as bucket,
                    coalesce(m.customer_phone, m.customer_lid,
                             case when m.direction = 'inbound' then m.from_number else m.to_number end)
@@ -66,7 +109,6 @@ begin
         ),
         counts as (
             select coalesce(bucket, '-infinity') as k, jsonb_build_object(
-                       'conversations', count(distinct customer),
                        'messages_in', count(*) filter (where direction = 'inbound'),
                        'messages_out', count(*) filter (where direction = 'outbound'),
                        'answered', count(*) filter (where direction = 'inbound' and status = 'replied'),
@@ -80,12 +122,8 @@ begin
               from scoped group by grouping sets ((bucket), ())
         ),
         replies as (
-            select i.bucket, greatest(0, extract(epoch from min(o.timestamp) - i.ts) * 1000) as ms
-              from scoped i
-              join public.whatsapp_web_messages o
-                on o.reply_to = i.id and o.direction = 'outbound' and o.status = 'sent'
-             where i.direction = 'inbound'
-             group by i.id, i.bucket, i.ts
+            select bucket, greatest(0, extract(epoch from first_reply_at - ts) * 1000) as ms
+              from scoped where direction = 'inbound' and first_reply_at is not null
         ),
         reply_times as (
             select coalesce(bucket, '-infinity') as k, jsonb_build_object(
@@ -98,6 +136,12 @@ begin
         customers as (
             select customer, min(bucket) as first_bucket
               from scoped group by customer
+        ),
+        conversations as (
+            select bucket as k, count(*) as n from (select bucket from scoped group by bucket, customer) c
+             group by bucket
+            union all
+            select '-infinity', count(*) from customers
         ),
         newcomers as (
             select coalesce(c.first_bucket, '-infinity') as k, count(*) as n
@@ -131,11 +175,13 @@ begin
         ),
         figures as (
             select c.k, c.figures || jsonb_build_object(
+                       'conversations', coalesce(v.n, 0),
                        'new_customers', coalesce(n.n, 0),
                        'reply_time_ms', coalesce(r.figures, '{"count": 0, "p50": null, "p95": null}'),
                        'failures', coalesce(f.figures, '{}'),
                        'media', coalesce(m.figures, '{}')) as figures
               from counts c
+              left join conversations v on v.k = c.k
               left join reply_times r on r.k = c.k
               left join newcomers n on n.k = c.k
               left join failures f on f.k = c.k

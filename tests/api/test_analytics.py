@@ -479,3 +479,47 @@ def test_a_capped_export_goes_on_after_its_cursor(api, world) -> None:
     assert [row[0] for row in written] + [row[0] for row in read_csv(rest.text)[1:]] == [
         row[0] for row in rows
     ]
+
+
+def test_reply_times_follow_a_replys_status(stack, api, user, create_session) -> None:
+    """A reply counts once it is sent (in whatever order its rows change), and no longer when
+    WhatsApp refuses it afterwards (an ack of -1 fails it) or it is deleted."""
+    session = create_session(user)
+    chatbot, writer = session["chatbot_id"], Writer(stack)
+    asked = local("2026-03-03T10:00:00")
+    inbound = writer.write(
+        Message(str(uuid.uuid4()), session["id"], chatbot, "inbound", "replied", asked, "5511911112222", "1")
+    )
+    replies = [
+        writer.write(
+            Message(
+                str(uuid.uuid4()),
+                session["id"],
+                chatbot,
+                "outbound",
+                "queued",
+                asked + timedelta(seconds=s),
+                "1",
+                "5511911112222",
+                reply_to=inbound.id,
+            )
+        )
+        for s in (3, 8)
+    ]
+
+    def reply_time() -> dict:
+        params = {"chatbot_id": chatbot, "from": START, "to": END}
+        return analytics(api, user, **params).json()["totals"]["reply_time_ms"]
+
+    def set_status(message: Message, status: str) -> None:
+        stack.sql("update public.whatsapp_web_messages set status = %s where id = %s", (status, message.id))
+
+    assert reply_time()["count"] == 0
+    set_status(replies[1], "sent")
+    assert (reply_time()["count"], reply_time()["p50"]) == (1, 8000.0)
+    set_status(replies[0], "sent")
+    assert reply_time()["p50"] == 3000.0
+    set_status(replies[0], "failed")
+    assert reply_time()["p50"] == 8000.0
+    stack.sql("delete from public.whatsapp_web_messages where id = %s", (replies[1].id,))
+    assert reply_time() == {"count": 0, "p50": None, "p95": None}

@@ -27,7 +27,7 @@ from devstack.testing import StackHandle
 TARGET_P50_MS = 500
 INDEXES = (
     "whatsapp_web_messages_analytics_idx",
-    "whatsapp_web_messages_chatbot_customer_idx",
+    "whatsapp_web_messages_replied_idx",
     "whatsapp_web_messages_reply_to_idx",
 )
 CUSTOMERS = 20_000

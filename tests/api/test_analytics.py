@@ -327,6 +327,17 @@ def test_hourly_figures_of_one_session(api, world) -> None:
     assert_report(report, want)
 
 
+def test_a_period_not_on_a_quarter_hour(api, world) -> None:
+    """Whole quarter hours come from the rollups, the ragged ends from the messages themselves."""
+    x = world["x"]
+    start, end = "2026-03-02T10:07:31.250000", "2026-03-04T18:52:10"
+    report = analytics(api, x.owner, chatbot_id=x.chatbot, bucket="hour", **{"from": start, "to": end}).json()
+    assert_report(report, expected_report(x.messages, x.chatbot, local(start), local(end), "hour"))
+    start, end = "2026-03-03T09:01:00", "2026-03-03T09:13:00"  # within one quarter hour
+    report = analytics(api, x.owner, chatbot_id=x.chatbot, **{"from": start, "to": end}).json()
+    assert_report(report, expected_report(x.messages, x.chatbot, local(start), local(end), "day"))
+
+
 def test_another_chatbots_rows_are_never_counted(api, world) -> None:
     """Chatbot Y of the same owner and chatbot Z of another user: each sees only its own rows."""
     for name in ("y", "z"):
@@ -507,19 +518,25 @@ def test_reply_times_follow_a_replys_status(stack, api, user, create_session) ->
         for s in (3, 8)
     ]
 
+    def totals() -> dict:
+        return analytics(api, user, chatbot_id=chatbot, **{"from": START, "to": END}).json()["totals"]
+
     def reply_time() -> dict:
-        params = {"chatbot_id": chatbot, "from": START, "to": END}
-        return analytics(api, user, **params).json()["totals"]["reply_time_ms"]
+        return totals()["reply_time_ms"]
+
+    def outbound_counts() -> tuple[int, int, int]:
+        figures = totals()
+        return figures["replies_sent"], figures["replies_failed"], figures["replies_queued"]
 
     def set_status(message: Message, status: str) -> None:
         stack.sql("update public.whatsapp_web_messages set status = %s where id = %s", (status, message.id))
 
-    assert reply_time()["count"] == 0
+    assert reply_time()["count"] == 0 and outbound_counts() == (0, 0, 2)
     set_status(replies[1], "sent")
     assert (reply_time()["count"], reply_time()["p50"]) == (1, 8000.0)
     set_status(replies[0], "sent")
     assert reply_time()["p50"] == 3000.0
     set_status(replies[0], "failed")
-    assert reply_time()["p50"] == 8000.0
+    assert reply_time()["p50"] == 8000.0 and outbound_counts() == (1, 1, 0)
     stack.sql("delete from public.whatsapp_web_messages where id = %s", (replies[1].id,))
-    assert reply_time() == {"count": 0, "p50": None, "p95": None}
+    assert reply_time() == {"count": 0, "p50": None, "p95": None} and outbound_counts() == (0, 1, 0)

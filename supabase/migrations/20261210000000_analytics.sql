@@ -127,38 +127,49 @@ $$;
 create function public.wagate_count_message() returns trigger
 language plpgsql security definer set search_path = '' as $$
 declare
-    v_customer text;
+    -- OLD is null in an insert's trigger, NEW in a delete's
+    v_old_customer text := coalesce(old.customer_phone, old.customer_lid,
+                                    case when old.direction = 'inbound' then old.from_number else old.to_number end);
+    v_new_customer text := coalesce(new.customer_phone, new.customer_lid,
+                                    case when new.direction = 'inbound' then new.from_number else new.to_number end);
+    -- a status change (the usual update) leaves the customer tables alone
+    v_customer_moved boolean := tg_op <> 'UPDATE'
+        or (old.user_id, old.chatbot_id, old.session_id, public.wagate_slot(old.timestamp), v_old_customer)
+           is distinct from
+           (new.user_id, new.chatbot_id, new.session_id, public.wagate_slot(new.timestamp), v_new_customer);
 begin
     if tg_op in ('UPDATE', 'DELETE') and old.user_id is not null then
-        v_customer := coalesce(old.customer_phone, old.customer_lid,
-                               case when old.direction = 'inbound' then old.from_number else old.to_number end);
         update public.wagate_analytics_slots set n = n - 1
          where chatbot_id = old.chatbot_id and slot = public.wagate_slot(old.timestamp)
            and user_id = old.user_id and session_id is not distinct from old.session_id
            and direction = old.direction and status = old.status and type = old.type
            and error_code = coalesce(old.error_code, '');
-        update public.wagate_analytics_customer_slots set n = n - 1
-         where chatbot_id = old.chatbot_id and slot = public.wagate_slot(old.timestamp)
-           and user_id = old.user_id and session_id is not distinct from old.session_id
-           and customer = v_customer;
+        if v_customer_moved then
+            update public.wagate_analytics_customer_slots set n = n - 1
+             where chatbot_id = old.chatbot_id and slot = public.wagate_slot(old.timestamp)
+               and user_id = old.user_id and session_id is not distinct from old.session_id
+               and customer = v_old_customer;
+        end if;
     end if;
     if tg_op in ('INSERT', 'UPDATE') and new.user_id is not null then
-        v_customer := coalesce(new.customer_phone, new.customer_lid,
-                               case when new.direction = 'inbound' then new.from_number else new.to_number end);
         insert into public.wagate_analytics_slots as a
             (user_id, chatbot_id, session_id, slot, direction, status, type, error_code, n)
         values (new.user_id, new.chatbot_id, new.session_id, public.wagate_slot(new.timestamp), new.direction,
                 new.status, new.type, coalesce(new.error_code, ''), 1)
         on conflict (chatbot_id, slot, user_id, session_id, direction, status, type, error_code)
         do update set n = a.n + 1;
-        insert into public.wagate_analytics_customer_slots as a
-            (user_id, chatbot_id, session_id, slot, customer, n)
-        values (new.user_id, new.chatbot_id, new.session_id, public.wagate_slot(new.timestamp), v_customer, 1)
-        on conflict (chatbot_id, slot, user_id, session_id, customer) do update set n = a.n + 1;
-        insert into public.wagate_analytics_customers as a (user_id, chatbot_id, session_id, customer, first_at)
-        values (new.user_id, new.chatbot_id, new.session_id, v_customer, new.timestamp)
-        on conflict (chatbot_id, user_id, customer, session_id)
-        do update set first_at = least(a.first_at, excluded.first_at) where excluded.first_at < a.first_at;
+        if v_customer_moved then
+            insert into public.wagate_analytics_customer_slots as a
+                (user_id, chatbot_id, session_id, slot, customer, n)
+            values (new.user_id, new.chatbot_id, new.session_id, public.wagate_slot(new.timestamp),
+                    v_new_customer, 1)
+            on conflict (chatbot_id, slot, user_id, session_id, customer) do update set n = a.n + 1;
+            insert into public.wagate_analytics_customers as a
+                (user_id, chatbot_id, session_id, customer, first_at)
+            values (new.user_id, new.chatbot_id, new.session_id, v_new_customer, new.timestamp)
+            on conflict (chatbot_id, user_id, customer, session_id)
+            do update set first_at = excluded.first_at where excluded.first_at < a.first_at;
+        end if;
     end if;
     return null;
 end;

@@ -13,6 +13,7 @@ from chalicelib import deps
 from chalicelib.errors import normalize_chalice_errors
 from chalicelib.http import add_cors_headers
 from chalicelib.routes.admin import admin
+from chalicelib.routes.analytics import analytics
 from chalicelib.routes.chatbots import chatbots
 from chalicelib.routes.messages import messages
 from chalicelib.routes.meta import meta
@@ -28,6 +29,7 @@ app.register_blueprint(messages)
 app.register_blueprint(chatbots)
 app.register_blueprint(webhooks)
 app.register_blueprint(admin)
+app.register_blueprint(analytics)
 
 
 # The webhook dispatcher (wagate/webhooks.py): started every minute, it dispatches for

@@ -1,9 +1,10 @@
 """python -m bench NAME [--sessions N] [--messages N] [--json PATH] [--profile] [--full]
 
 NAME: memory | latency | startup | api | isolation | webhooks | all, or soak (long; see bench/soak.py),
-lifeline (see bench/lifeline.py) or browsers (see bench/browsers.py). Each benchmark starts what
-it needs (a fresh local stack, the simulator, runners, the local bot), prints a table, writes JSON
-(default bench/results/NAME.json) and stops everything it started, also on Ctrl-C and errors."""
+lifeline (see bench/lifeline.py), browsers (see bench/browsers.py) or analytics (bench/analytics.py).
+Each benchmark starts what it needs (a fresh local stack, the simulator, runners, the local bot),
+prints a table, writes JSON (default bench/results/NAME.json) and stops everything it started, also
+on Ctrl-C and errors."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bench.harness import RESULTS_DIR, finish, log, new_result, wait_quiet
 
 BENCHMARKS = ("memory", "latency", "startup", "api", "isolation", "webhooks")
 LONG_RUNS = ("soak",)
-PROBES = ("lifeline", "browsers")  # not part of `all` either: a measurement for one question
+PROBES = ("lifeline", "browsers", "analytics")  # not part of `all` either: a measurement for one question
 
 
 def _raise_interrupt(signum, frame) -> None:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wagate.admin_api import DEFAULT_HEARTBEAT_WINDOW_S, DEFAULT_STUCK_AFTER_S, AdminApi
+from wagate.analytics import AnalyticsApi
 from wagate.auth import Principal
 from wagate.commands import Command, CommandType
 from wagate.endpoints import check_endpoint
@@ -182,6 +183,13 @@ class GatewayService:
             clock=lambda: self.clock(),
             heartbeat_window_s=heartbeat_window_s,
             stuck_after_s=stuck_after_s,
+        )
+        self.analytics = AnalyticsApi(
+            store=store,
+            admit=self._admit,
+            owned_session=self._owned_session,
+            owns_chatbot=self._owns_chatbot,
+            clock=lambda: self.clock(),
         )
 
     # ------------------------------------------------------------------ sessions

@@ -24,7 +24,7 @@ JSON = {"Content-Type": "application/json"}
 # support takes one fixed origin, so preflights are routes of ours and the answer's headers are
 # added by a middleware (`add_cors_headers`), both from this one list.
 ALLOWED_HEADERS = "Authorization, Content-Type"
-EXPOSED_HEADERS = "Retry-After, WWW-Authenticate"
+EXPOSED_HEADERS = "Retry-After, WWW-Authenticate, Content-Disposition, X-Wagate-Next-Cursor"
 PREFLIGHT_MAX_AGE_S = 600
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import openapi_admin, openapi_media, openapi_webhooks
+from chalicelib import openapi_admin, openapi_analytics, openapi_media, openapi_webhooks
 from chalicelib.openapi_parts import TIME, UUID, body, errors, json_content, nullable, page_parameters, ref
 from wagate.failures import MESSAGE_CODES, SESSION_CODES
 from wagate.phone import E164_DIGITS_PATTERN
@@ -18,7 +18,8 @@ from wagate.validation import MAX_URL_LENGTH
 
 ERROR_CODES = {
     400: "invalid_json, invalid_body, missing_field, unknown_field, invalid_field, text_too_long, "
-    "invalid_phone, invalid_parameter, invalid_cursor, unknown_event_type, endpoint_not_allowed (a "
+    "invalid_phone, invalid_parameter, missing_parameter, invalid_period, period_too_long, invalid_cursor, "
+    "unknown_event_type, endpoint_not_allowed (a "
     "`bot_endpoint`, webhook `url` or `media_url` the endpoint guard refuses: the message says why), "
     "invalid_media, invalid_mime, invalid_filename, invalid_size, media_unreachable (`media_url` did not "
     "answer 200 with the file)",
@@ -411,7 +412,13 @@ OPENAPI: dict[str, Any] = {
         "needs `Authorization: Bearer <Supabase access token>`. Errors are "
         '`{"error": {"code", "message"}}` with a stable `code`.',
     },
-    "paths": {**PATHS, **openapi_webhooks.PATHS, **openapi_media.PATHS, **openapi_admin.PATHS},
+    "paths": {
+        **PATHS,
+        **openapi_webhooks.PATHS,
+        **openapi_media.PATHS,
+        **openapi_admin.PATHS,
+        **openapi_analytics.PATHS,
+    },
     "security": _AUTHENTICATED,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
@@ -420,6 +427,7 @@ OPENAPI: dict[str, Any] = {
             **openapi_webhooks.SCHEMAS,
             **openapi_media.SCHEMAS,
             **openapi_admin.SCHEMAS,
+            **openapi_analytics.SCHEMAS,
         },
         "responses": {f"Error{status}": _error_response(status) for status in ERROR_CODES},
     },

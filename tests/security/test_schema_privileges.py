@@ -20,6 +20,9 @@ WAGATE_TABLES = (
     "wagate_chatbots",
     "wagate_chatbot_secrets",
     "wagate_erasures",
+    "wagate_analytics_slots",
+    "wagate_analytics_customer_slots",
+    "wagate_analytics_customers",
 )
 # What the API shows of a session and a message (wagate/presenters.py), plus the owner's own id.
 TENANT_COLUMNS = {

@@ -62,7 +62,9 @@ async def test_every_language_without_a_missing_key(
 ) -> None:
     api_url = stack.env["API_URL"]
     email = f"languages-{uuid.uuid4().hex[:6]}@test.wagate.local"
-    _, token = await asyncio.to_thread(stack.create_user, email)
+    user_id, _ = await asyncio.to_thread(stack.create_user, email)
+    # an operator, so every page shows: theirs and the Fleet page
+    token = stack.mint_token(user_id, email=email, app_metadata={"role": "admin"})
     chatbot_id = str(uuid.uuid4())
     config = config_js(api_url, token, chatbot_id, email)
 
@@ -81,7 +83,9 @@ async def test_every_language_without_a_missing_key(
                 # The connect dialog: opened (the first language creates the session, the others
                 # find it), showing its status in this language until a code is on screen.
                 section = page.get_by_role("region", name=words["whatsapp"]["title"])
-                await section.get_by_role("button", name=words["whatsapp"]["connect"]).click(timeout=PAGE_TIMEOUT_MS)
+                await section.get_by_role("button", name=words["whatsapp"]["connect"]).click(
+                    timeout=PAGE_TIMEOUT_MS
+                )
                 dialog = page.get_by_role("dialog", name=words["modal"]["title"])
                 await expect(dialog).to_be_visible()
                 code_shown = dialog.get_by_role("img", name=words["codes"]["qrAlt"])
@@ -96,6 +100,14 @@ async def test_every_language_without_a_missing_key(
                 await expect(form.get_by_text(words["webhooks"]["problem"]["url"])).to_be_visible()
                 await expect(form.get_by_text(words["webhooks"]["problem"]["events"])).to_be_visible()
 
+                # The operator's Fleet page, loaded, in this language.
+                await page.goto(dashboard_url + "#fleet")
+                await expect(page.get_by_role("heading", level=1)).to_have_text(words["fleet"]["title"])
+                await expect(page.get_by_text(words["fleet"]["loading"])).to_have_count(
+                    0, timeout=PAGE_TIMEOUT_MS
+                )
+                await expect(page.get_by_text(words["fleet"]["intro"])).to_be_visible()
+
                 assert await missing_keys(page) == [], f"{locale}: keys missing or in English"
                 await page.context.close()
 
@@ -108,12 +120,16 @@ async def test_every_language_without_a_missing_key(
             await expect(page.get_by_role("heading", level=1)).to_have_text(catalogue("es")["app"]["title"])
             await page.reload()
             await expect(page.locator("html")).to_have_attribute("lang", "es")
-            await expect(page.get_by_role("combobox", name=catalogue("es")["app"]["language"])).to_have_value("es")
+            await expect(page.get_by_role("combobox", name=catalogue("es")["app"]["language"])).to_have_value(
+                "es"
+            )
             assert await missing_keys(page) == []
             await page.context.close()
         finally:
             await browser.close()
             # Nothing left for a runner to keep alive.
-            async with httpx.AsyncClient(base_url=api_url, headers={"Authorization": f"Bearer {token}"}) as http:
+            async with httpx.AsyncClient(
+                base_url=api_url, headers={"Authorization": f"Bearer {token}"}
+            ) as http:
                 for session in await sessions_of(api_url, token, chatbot_id):
                     await http.delete(f"/api/sessions/{session['id']}")

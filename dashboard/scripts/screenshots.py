@@ -5,6 +5,7 @@ headless Chromium against a recorded API state, so no stack is needed:
     docs/dashboard-connected.png  connected, with the live message history
     docs/dashboard-phone.png      the dialog on a 360 px wide phone screen
     docs/dashboard-fleet.png      the operator's Fleet page (an admin's token)
+    docs/dashboard-insights.png   the business owner's Insights page, the last 7 days by day
 
 Run from the repository root after `npm run build` in dashboard/:
 
@@ -17,9 +18,9 @@ import asyncio
 import json
 import mimetypes
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 from playwright.async_api import Page, Route, async_playwright, expect
 
@@ -172,7 +173,48 @@ def fleet(now: datetime) -> dict:
     }
 
 
-async def serve(page: Page, status: str, *, operator: bool = False) -> None:
+def analytics(query: dict[str, list[str]]) -> dict:
+    """GET /api/analytics by day for the period asked: a bakery's chatbot, busier at the weekend."""
+    start, end = date.fromisoformat(query["from"][0]), date.fromisoformat(query["to"][0])
+    days = [start + timedelta(days=n) for n in range((end - start).days)]
+
+    def figures(messages_in: int, failed: int, new: int, conversations: int) -> dict:
+        answered = messages_in - failed - (2 if messages_in else 0)
+        return {
+            "conversations": conversations, "new_customers": new,
+            "returning_customers": conversations - new, "messages_in": messages_in,
+            "messages_out": answered, "answered": answered, "failed": failed,
+            "unanswered": messages_in - answered - failed, "replies_sent": answered,
+            "replies_failed": failed, "replies_queued": 0,
+            "reply_time_ms": {"count": answered, "p50": 2300, "p95": 8700},
+            "failures": {"chatbot_timeout": failed} if failed else {},
+            "media": {"inbound": {"image": messages_in // 12}, "outbound": {}},
+        }  # fmt: skip
+
+    buckets = []
+    for n, day in enumerate(days):
+        volume = (140 if day.weekday() >= 5 else 90) + (n * 7) % 25
+        buckets.append({"start": f"{day.isoformat()}T00:00:00+00:00",
+                        **figures(volume, n % 3, 4 + n % 5, volume // 4)})  # fmt: skip
+
+    def total(name: str) -> int:
+        return sum(bucket[name] for bucket in buckets)
+
+    # A customer who writes on several days is one conversation of the period.
+    totals = figures(
+        total("messages_in"), total("failed"), total("new_customers"), total("conversations") * 2 // 3
+    )
+    totals["media"] = {"inbound": {"image": 61, "ptt": 23}, "outbound": {"document": 4}}
+    by_hour = [0, 0, 0, 0, 0, 0, 2, 14, 48, 71, 64, 58, 77, 69, 41, 38, 45, 66, 93, 81, 52, 27, 9, 3]
+    return {
+        "chatbot_id": CHATBOT_ID, "session_id": None,
+        "from": f"{start.isoformat()}T00:00:00+00:00", "to": f"{end.isoformat()}T00:00:00+00:00",
+        "bucket": "day", "tz": query.get("tz", ["UTC"])[0], "totals": totals, "buckets": buckets,
+        "busiest_hours": {"by_hour": by_hour, "by_weekday_hour": [[0] * 24 for _ in range(7)]},
+    }  # fmt: skip
+
+
+async def serve(page: Page, status: str, *, operator: bool = False, hash_page: str = "") -> None:
     config = {
         "apiUrl": "",  # the recorded API answers on the page's own origin
         "accessToken": "recorded-demo-token",
@@ -200,6 +242,8 @@ async def serve(page: Page, status: str, *, operator: bool = False) -> None:
                 await route.fulfill(
                     status=404, json={"error": {"code": "not_found", "message": "no such route"}}
                 )
+        elif path == "/api/analytics":
+            await route.fulfill(json=analytics(parse_qs(urlparse(route.request.url).query)))
         elif path == "/api/webhooks":
             await route.fulfill(json={"webhooks": []})
         else:
@@ -211,7 +255,8 @@ async def serve(page: Page, status: str, *, operator: bool = False) -> None:
             await route.fulfill(status=200, content_type=content_type, body=file.read_bytes())
 
     await page.route(f"{ORIGIN}/**", handle)
-    await page.goto(f"{ORIGIN}/#fleet" if operator else f"{ORIGIN}/")
+    hash_page = hash_page or ("fleet" if operator else "")
+    await page.goto(f"{ORIGIN}/#{hash_page}" if hash_page else f"{ORIGIN}/")
 
 
 async def main() -> None:
@@ -245,6 +290,13 @@ async def main() -> None:
             await expect(operator.get_by_role("heading", level=1, name="Fleet")).to_be_visible()
             await expect(operator.get_by_text("Gone", exact=True)).to_be_visible()
             await operator.screenshot(path=DOCS / "dashboard-fleet.png", full_page=True)
+
+            owner = await browser.new_page(viewport={"width": 1100, "height": 860}, timezone_id="UTC")
+            await serve(owner, "connected", hash_page="insights")
+            await expect(owner.get_by_role("heading", level=1, name="Insights")).to_be_visible()
+            await expect(owner.get_by_role("img", name="Busiest hours")).to_be_visible()
+            await owner.locator(".recharts-bar-rectangle").first.wait_for()
+            await owner.screenshot(path=DOCS / "dashboard-insights.png", full_page=True)
         finally:
             await browser.close()
     for name in (
@@ -252,6 +304,7 @@ async def main() -> None:
         "dashboard-connected.png",
         "dashboard-phone.png",
         "dashboard-fleet.png",
+        "dashboard-insights.png",
     ):
         print(DOCS / name)
 

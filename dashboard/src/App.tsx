@@ -1,11 +1,13 @@
 // The local demo: one signed-in user's chatbot settings and webhook endpoints, against the local
-// stack's API, in the user's language; and for an operator (an admin), the fleet page.
+// stack's API, in the user's language; the Insights page of their chatbot's figures; and for an
+// operator (an admin), the fleet page.
 
 import type { ReactNode } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { WagateProvider } from './api/context';
 import { ChatbotSettingsWhatsApp } from './components/ChatbotSettingsWhatsApp';
 import { FleetPage } from './components/FleetPage';
+import { InsightsPage } from './components/InsightsPage';
 import { LanguageSelector } from './components/LanguageSelector';
 import { Webhooks } from './components/Webhooks';
 import type { WagateConfig } from './config';
@@ -13,6 +15,7 @@ import { useFleet } from './hooks/useFleet';
 import { useHashPage } from './hooks/useHashPage';
 
 export const FLEET_PAGE = 'fleet';
+export const INSIGHTS_PAGE = 'insights';
 
 function TopBar(props: { userEmail?: string; nav?: ReactNode }) {
   const { t } = useTranslation();
@@ -32,37 +35,57 @@ function TopBar(props: { userEmail?: string; nav?: ReactNode }) {
   );
 }
 
-/** The pages, once there is a token: the settings, and the fleet for an operator only. */
+/** The pages, once there is a token: the settings, the insights, and the fleet for an operator only. */
 function Pages(props: { config: WagateConfig; fleetPollIntervalMs?: number }) {
   const { config } = props;
   const { t } = useTranslation();
-  const wantsFleet = useHashPage() === FLEET_PAGE;
+  const page = useHashPage();
+  const wantsFleet = page === FLEET_PAGE;
   const fleet = useFleet(wantsFleet, props.fleetPollIntervalMs);
   const operator = fleet.access === 'operator';
   const onFleet = wantsFleet && operator;
-  const nav = operator ? (
+  const onInsights = page === INSIGHTS_PAGE;
+  const onSettings = !onFleet && !onInsights;
+  const nav = (
     <nav className="wg-tabs" aria-label={t('nav.label')}>
-      <a href="#" aria-current={onFleet ? undefined : 'page'}>
+      <a href="#" aria-current={onSettings ? 'page' : undefined}>
         {t('app.title')}
       </a>
-      <a href={`#${FLEET_PAGE}`} aria-current={onFleet ? 'page' : undefined}>
-        {t('fleet.title')}
+      <a href={`#${INSIGHTS_PAGE}`} aria-current={onInsights ? 'page' : undefined}>
+        {t('insights.title')}
       </a>
+      {operator ? (
+        <a href={`#${FLEET_PAGE}`} aria-current={onFleet ? 'page' : undefined}>
+          {t('fleet.title')}
+        </a>
+      ) : null}
     </nav>
-  ) : null;
+  );
+  const noChatbot = (
+    <div className="wg-notice wg-notice--warning" role="alert">
+      <p className="wg-notice__title">{t('app.noChatbot')}</p>
+    </div>
+  );
   return (
     <div className="wg-page">
       <TopBar userEmail={config.userEmail} nav={nav} />
-      <main className={onFleet ? 'wg-main wg-main--wide' : 'wg-main'}>
+      <main className={onSettings ? 'wg-main' : 'wg-main wg-main--wide'}>
         {onFleet ? (
           <FleetPage state={fleet} />
+        ) : onInsights ? (
+          config.chatbotId ? (
+            <InsightsPage chatbotId={config.chatbotId} />
+          ) : (
+            <>
+              <h1 className="wg-main__title">{t('insights.title')}</h1>
+              {noChatbot}
+            </>
+          )
         ) : (
           <>
             <h1 className="wg-main__title">{t('app.title')}</h1>
             {!config.chatbotId ? (
-              <div className="wg-notice wg-notice--warning" role="alert">
-                <p className="wg-notice__title">{t('app.noChatbot')}</p>
-              </div>
+              noChatbot
             ) : (
               <>
                 <p className="wg-muted">

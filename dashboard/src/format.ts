@@ -99,3 +99,28 @@ export function formatHour(iso: string, locale: string = currentLocale()): strin
 export function formatSessionStatus(status: string): string {
   return t(`fleet.status.${status}`, { defaultValue: status });
 }
+
+/** A duration in milliseconds in its most readable unit: "850 ms", "4.2 sec", "3.5 min", "1.2 hr". */
+export function formatElapsed(ms: number, locale: string = currentLocale()): string {
+  const [value, unit] =
+    ms < 1000 ? [ms, 'millisecond'] : ms < 60_000 ? [ms / 1000, 'second'] : ms < 3_600_000 ? [ms / 60_000, 'minute'] : [ms / 3_600_000, 'hour'];
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: unit === 'millisecond' ? 0 : 1 }).format(value);
+}
+
+/** The start of an analytics bucket in the figures' time zone: "Dec 1" by day, "Dec 1, 14:00" by hour. */
+export function formatBucket(iso: string, bucket: 'day' | 'hour', timeZone: string, locale: string = currentLocale()): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const options: Intl.DateTimeFormatOptions =
+    bucket === 'day' ? { month: 'short', day: 'numeric', timeZone } : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone };
+  try {
+    return at.toLocaleString(locale, options);
+  } catch {
+    return at.toLocaleString(locale, { ...options, timeZone: undefined });
+  }
+}
+
+/** An hour of the day, "14:00" or "2 PM" as the locale writes it. */
+export function formatHourOfDay(hour: number, locale: string = currentLocale()): string {
+  return new Date(Date.UTC(2026, 0, 5, hour)).toLocaleTimeString(locale, { hour: 'numeric', timeZone: 'UTC' });
+}

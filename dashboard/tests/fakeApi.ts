@@ -5,6 +5,7 @@
 
 import type { Chatbot, Message, Session, SessionStatus } from '../src/api/types';
 import { error, json, nextId } from './fakeHttp';
+import { FakeAnalytics } from './fakeAnalytics';
 import { FakeFleet } from './fakeFleet';
 import { FakeWebhooks } from './fakeWebhooks';
 
@@ -45,6 +46,8 @@ export class FakeWagateApi {
   readonly webhooks = new FakeWebhooks();
   /** The operator's routes (404 unless `admin.fleet` is set: the user is then an operator). */
   readonly admin = new FakeFleet();
+  /** The chatbot's figures (tests/fakeAnalytics.ts). */
+  readonly analytics = new FakeAnalytics();
   readonly calls: Call[] = [];
   /** Presigned media URLs handed out so far: each answer is a new one, as presigning gives. */
   mediaLinksIssued = 0;
@@ -250,7 +253,12 @@ export class FakeWagateApi {
       this.chatbots.set(chatbotId, { ...chatbot, signing_secret_created_at: now.toISOString(), previous_secret_valid_until: previous });
       return json(200, { chatbot_id: chatbotId, signing_secret: secret, rotated_at: now.toISOString(), previous_valid_until: previous });
     }
-    return this.webhooks.route(call) ?? this.admin.route(call) ?? error(404, 'route_not_found', `${method} ${path}`);
+    return (
+      this.webhooks.route(call) ??
+      this.admin.route(call) ??
+      this.analytics.route(call, CHATBOT_ID) ??
+      error(404, 'route_not_found', `${method} ${path}`)
+    );
   }
 }
 

@@ -128,7 +128,8 @@ describe('the fleet page', () => {
     window.location.hash = '#fleet';
     const { api } = startApp();
     await nextPoll();
-    expect(screen.queryByRole('navigation', { name: 'Pages' })).not.toBeInTheDocument();
+    const pages = screen.getByRole('navigation', { name: 'Pages' });
+    expect(within(pages).getAllByRole('link').map((link) => link.textContent)).toEqual(['Chatbot settings', 'Insights']);
     expect(screen.queryByRole('link', { name: 'Fleet' })).not.toBeInTheDocument();
     expect(screen.getByRole('heading', { level: 1, name: 'Chatbot settings' })).toBeInTheDocument();
     expect(screen.getByRole('region', { name: 'WhatsApp' })).toBeInTheDocument();

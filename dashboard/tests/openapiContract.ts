@@ -95,6 +95,8 @@ export function checkClientAgainstOpenApi(doc: unknown, endpoints: Record<string
       if (Object.keys(content).length > 0) problems.push(`${label}: the client expects no body, the API documents one`);
     } else if ('image' in returns) {
       if (!(returns.image in content)) problems.push(`${label}: no ${returns.image} response`);
+    } else if ('csv' in returns) {
+      if (!('text/csv' in content)) problems.push(`${label}: no text/csv response`);
     } else {
       const schema = obj(content['application/json']).schema;
       if (!schema) {

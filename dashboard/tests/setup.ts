@@ -19,3 +19,13 @@ afterEach(async () => {
   // A test that switched the language leaves the next one in English.
   if (i18n.language !== 'en') await act(() => i18n.changeLanguage('en'));
 });
+
+// jsdom has no ResizeObserver, which the charts' ResponsiveContainer watches its box with.
+if (typeof window !== 'undefined' && !('ResizeObserver' in window)) {
+  class NoResizeObserver {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  }
+  vi.stubGlobal('ResizeObserver', NoResizeObserver);
+}

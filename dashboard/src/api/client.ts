@@ -10,6 +10,8 @@ import { ENDPOINTS, type Endpoint, type EndpointName } from './endpoints';
 import type {
   AdminAction,
   AdminActionKind,
+  Analytics,
+  AnalyticsQuery,
   Chatbot,
   Fleet,
   ChatbotList,
@@ -222,6 +224,24 @@ export class WagateClient {
     return this.json<AdminAction>(name, { id }, options);
   }
 
+  /** A chatbot's figures over a period, per day or hour (400 `invalid_period`, `period_too_long`). */
+  getAnalytics(query: AnalyticsQuery, options?: RequestOptions): Promise<Analytics> {
+    return this.json<Analytics>('getAnalytics', {}, { ...options, query: { ...query } });
+  }
+
+  /** The same figures as CSV: a row per bucket and a `total` row. */
+  async analyticsCsv(query: AnalyticsQuery, options?: RequestOptions): Promise<Blob> {
+    const response = await this.request('getAnalytics', {}, { ...options, query: { ...query, format: 'csv' }, accept: 'text/csv' });
+    return response.blob();
+  }
+
+  /** The period's messages as CSV, oldest first (a very long export stops at 5 MB). */
+  async messagesCsv(query: AnalyticsQuery, options?: RequestOptions): Promise<Blob> {
+    const { bucket: _bucket, ...period } = query;
+    const response = await this.request('exportMessages', {}, { ...options, query: period, accept: 'text/csv' });
+    return response.blob();
+  }
+
   /** The URL of an endpoint, with its path parameters filled in. */
   url(name: EndpointName, params: PathParams = {}, query: Record<string, string> = {}): string {
     const endpoint: Endpoint = ENDPOINTS[name];
@@ -251,11 +271,12 @@ export class WagateClient {
   private async request(
     name: EndpointName,
     params: PathParams,
-    options: RequestOptions & { body?: object; query?: Record<string, string> } = {},
+    options: RequestOptions & { body?: object; query?: Record<string, string>; accept?: string } = {},
   ): Promise<Response> {
     const endpoint: Endpoint = ENDPOINTS[name];
     // The QR route answers 406 unless the caller accepts a PNG.
-    const headers: Record<string, string> = { Accept: 'image' in endpoint.returns ? 'image/png' : 'application/json' };
+    const accept = options.accept ?? ('image' in endpoint.returns ? 'image/png' : 'csv' in endpoint.returns ? 'text/csv' : 'application/json');
+    const headers: Record<string, string> = { Accept: accept };
     if (this.accessToken) headers.Authorization = `Bearer ${this.accessToken}`;
     if (options.body) headers['Content-Type'] = 'application/json';
 

@@ -16,7 +16,9 @@ export type SchemaName =
   | 'Fleet'
   | 'AdminRunner'
   | 'AdminSession'
-  | 'AdminAction';
+  | 'AdminAction'
+  | 'Analytics'
+  | 'AnalyticsFigures';
 
 /** A field of a JSON response: a schema, a list of one, a string, an integer, or a nullable string. */
 export type FieldShape = { schema: SchemaName } | { list: SchemaName } | 'string' | 'integer' | 'string|null';
@@ -26,6 +28,7 @@ export type Returns =
   | { schema: SchemaName }
   | { fields: Readonly<Record<string, FieldShape>> }
   | { image: 'image/png' }
+  | { csv: true }
   | { empty: true };
 
 export interface Endpoint {
@@ -150,6 +153,24 @@ export const ADMIN_SESSION_FIELDS = [...ADMIN_SESSION_REQUIRED, 'lease_expires_a
 
 export const ADMIN_ACTION_FIELDS = ['session', 'action'] as const;
 
+/** The analytics answer's fields the dashboard reads (all always there). */
+export const ANALYTICS_FIELDS = ['from', 'to', 'bucket', 'tz', 'totals', 'buckets', 'busiest_hours'] as const;
+export const ANALYTICS_FIGURES_FIELDS = [
+  'conversations',
+  'new_customers',
+  'returning_customers',
+  'messages_in',
+  'messages_out',
+  'answered',
+  'failed',
+  'unanswered',
+  'reply_time_ms',
+  'failures',
+  'media',
+] as const;
+
+const ANALYTICS_QUERY = ['chatbot_id', 'from', 'to', 'bucket', 'tz'] as const;
+
 export const ENDPOINTS = {
   createSession: {
     method: 'POST',
@@ -265,6 +286,21 @@ export const ENDPOINTS = {
     status: 200,
     returns: { schema: 'AdminAction' },
   },
+  // A business owner's figures over a period; `format=csv` answers the same figures as CSV.
+  getAnalytics: {
+    method: 'GET',
+    path: '/api/analytics',
+    status: 200,
+    query: [...ANALYTICS_QUERY, 'format'],
+    returns: { schema: 'Analytics' },
+  },
+  exportMessages: {
+    method: 'GET',
+    path: '/api/analytics/messages.csv',
+    status: 200,
+    query: ['chatbot_id', 'from', 'to', 'tz'],
+    returns: { csv: true },
+  },
 } as const satisfies Record<string, Endpoint>;
 
 /** For each schema, the fields the dashboard reads and those it relies on always being there. */
@@ -280,6 +316,8 @@ export const SCHEMA_FIELDS: Record<SchemaName, { reads: readonly string[]; requi
   AdminRunner: { reads: ADMIN_RUNNER_FIELDS, required: ADMIN_RUNNER_REQUIRED },
   AdminSession: { reads: ADMIN_SESSION_FIELDS, required: ADMIN_SESSION_REQUIRED },
   AdminAction: { reads: ADMIN_ACTION_FIELDS, required: ADMIN_ACTION_FIELDS },
+  Analytics: { reads: ANALYTICS_FIELDS, required: ANALYTICS_FIELDS },
+  AnalyticsFigures: { reads: ANALYTICS_FIGURES_FIELDS, required: ANALYTICS_FIGURES_FIELDS },
 };
 
 export type EndpointName = keyof typeof ENDPOINTS;

@@ -349,3 +349,49 @@ export interface AdminAction {
 export interface ErrorBody {
   error: { code: string; message: string };
 }
+
+/** The figures of a period or of one bucket (GET /api/analytics). */
+export interface AnalyticsFigures {
+  conversations: number;
+  new_customers: number;
+  returning_customers: number;
+  messages_in: number;
+  messages_out: number;
+  answered: number;
+  failed: number;
+  unanswered: number;
+  replies_sent: number;
+  replies_failed: number;
+  replies_queued: number;
+  /** An inbound message to its first sent reply; null percentiles without any reply. */
+  reply_time_ms: { count: number; p50: number | null; p95: number | null };
+  /** Failed messages (both directions) by error code (`unknown` without one). */
+  failures: Record<string, number>;
+  /** Messages other than text, by direction and type. */
+  media: { inbound: Record<string, number>; outbound: Record<string, number> };
+}
+
+export type AnalyticsBucketSize = 'day' | 'hour';
+
+/** GET /api/analytics. */
+export interface Analytics {
+  chatbot_id: string;
+  session_id: string | null;
+  from: string;
+  to: string;
+  bucket: AnalyticsBucketSize;
+  tz: string;
+  totals: AnalyticsFigures;
+  buckets: (AnalyticsFigures & { start: string })[];
+  /** Inbound messages by local hour (24), and by weekday (Monday first) and hour. */
+  busiest_hours: { by_hour: number[]; by_weekday_hour: number[][] };
+}
+
+/** The period the analytics routes are asked about: ISO dates or times, `tz` an IANA zone. */
+export interface AnalyticsQuery {
+  chatbot_id: string;
+  from: string;
+  to: string;
+  bucket: AnalyticsBucketSize;
+  tz: string;
+}

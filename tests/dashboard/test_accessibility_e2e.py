@@ -152,6 +152,15 @@ async def test_every_page_and_modal_by_keyboard_and_axe(
             await page.keyboard.press("Escape")
             await expect(dialog).to_have_count(0)
             await expect(section.get_by_role("button", name=words["whatsapp"]["connect"])).to_be_enabled()
+
+            # Insights, with the figures and charts of the conversation above.
+            await page.goto(dashboard_url + "#insights")
+            await expect(page.get_by_role("heading", level=1)).to_have_text(words["insights"]["title"])
+            figures = page.get_by_role("region", name=words["insights"]["figures"]["title"])
+            await expect(
+                figures.get_by_text(words["insights"]["figures"]["messagesIn"], exact=True)
+            ).to_be_visible(timeout=MESSAGE_TIMEOUT_MS)
+            await assert_accessible(page, f"{code}: the Insights page with figures and charts")
             assert await page.evaluate("window.__wagateMissingKeys ?? []") == []
         finally:
             await browser.close()

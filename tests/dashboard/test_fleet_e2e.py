@@ -95,7 +95,9 @@ async def test_the_fleet_page_right_to_left_and_for_no_one_else(
             )
             await expect(other.get_by_role("heading", level=1, name="Chatbot settings")).to_be_visible()
             await expect(other.get_by_role("region", name="WhatsApp")).to_be_visible()
-            await expect(other.get_by_role("navigation", name="Pages")).to_have_count(0)
+            # their pages: their settings and Insights, never Fleet
+            pages = other.get_by_role("navigation", name="Pages")
+            await expect(pages.get_by_role("link")).to_have_text(["Chatbot settings", "Insights"])
             await expect(other.get_by_role("link", name="Fleet")).to_have_count(0)
         finally:
             await browser.close()

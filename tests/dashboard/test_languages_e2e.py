@@ -108,6 +108,13 @@ async def test_every_language_without_a_missing_key(
                 )
                 await expect(page.get_by_text(words["fleet"]["intro"])).to_be_visible()
 
+                # Insights (this user's chatbot has no messages: its empty state), in this language.
+                await page.goto(dashboard_url + "#insights")
+                await expect(page.get_by_role("heading", level=1)).to_have_text(words["insights"]["title"])
+                await expect(page.get_by_text(words["insights"]["empty"]["title"])).to_be_visible(
+                    timeout=PAGE_TIMEOUT_MS
+                )
+
                 assert await missing_keys(page) == [], f"{locale}: keys missing or in English"
                 await page.context.close()
 

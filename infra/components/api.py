@@ -29,6 +29,7 @@ from constructs import Construct
 
 from infra.components.checkpoints import CheckpointStore
 from infra.components.media import MediaStore
+from infra.components.monitoring import alarm
 from infra.components.queues import CommandQueues
 from infra.components.runners import METRICS_NAMESPACE
 from infra.components.secrets import AppSecret
@@ -167,24 +168,9 @@ class Api(Construct):
                 period=Duration.minutes(period_min),
             )
 
-        def alarm(id: str, description: str, metric: cloudwatch.IMetric, threshold: float, periods: int,
-                  **options: object) -> cloudwatch.Alarm:  # fmt: skip
-            """Fires at or above `threshold` (unless `comparison_operator` says otherwise)."""
-            return metric.create_alarm(
-                self,
-                id,
-                alarm_description=description,
-                threshold=threshold,
-                evaluation_periods=periods,
-                **{
-                    "comparison_operator": cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                    "treat_missing_data": cloudwatch.TreatMissingData.NOT_BREACHING,
-                    **options,
-                },
-            )
-
         self.dispatcher_alarms = [
             alarm(
+                self,
                 "DispatcherFailedRunsAlarm",
                 "webhook dispatcher runs failed (see its dead-letter queue and logs)",
                 self.dispatcher_dead_letters.metric_approximate_number_of_messages_visible(
@@ -194,6 +180,7 @@ class Api(Construct):
                 1,
             ),
             alarm(
+                self,
                 "DispatcherErrorsAlarm",
                 "webhook dispatcher errors in 3 of 5 minutes: events are not going out",
                 lambda_metric("Errors", 1),
@@ -202,6 +189,7 @@ class Api(Construct):
                 datapoints_to_alarm=3,
             ),
             alarm(
+                self,
                 "WebhookBacklogAlarm",
                 "webhook deliveries due for over 5 minutes: events are not going out "
                 "(the dispatcher's claims failing, or more events than it keeps up with)",
@@ -217,6 +205,7 @@ class Api(Construct):
                 3,
             ),
             alarm(
+                self,
                 "DispatcherNotRunningAlarm",
                 "the webhook dispatcher has not run for 5 minutes (schedule disabled?)",
                 lambda_metric("Invocations", 5),

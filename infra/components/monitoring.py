@@ -33,7 +33,8 @@ class FleetAlarms(Construct):
         self.stage = stage
 
         def counter(name: str, threshold: int, minutes: int, periods: int, what: str) -> cloudwatch.Alarm:
-            return self._alarm(
+            return alarm(
+                self,
                 f"{name}Alarm",
                 f"{what}: at least {threshold} in {minutes} minutes"
                 + (f", {periods} times in a row" if periods > 1 else ""),
@@ -43,7 +44,8 @@ class FleetAlarms(Construct):
             )
 
         self.alarms = [
-            self._alarm(
+            alarm(
+                self,
                 "RunnersSilentAlarm",
                 f"no runner has reported for {RUNNERS_SILENT_MINUTES} minutes: the fleet is down or "
                 "cannot reach CloudWatch (sessions are not being served)",
@@ -57,7 +59,8 @@ class FleetAlarms(Construct):
             counter("MessagesFailed", *MESSAGES_FAILED, "messages failing"),
             counter("SessionFailures", *SESSION_FAILURES, "sessions failing"),
             counter("BrowserRestarts", *BROWSER_RESTARTS, "runners' Chromium dying and relaunched"),
-            self._alarm(
+            alarm(
+                self,
                 "StartQueueWaitAlarm",
                 f"sessions waiting over {START_WAIT_S} s to be taken by a runner (every runner full, "
                 "none running, or the start command failing)",
@@ -67,7 +70,8 @@ class FleetAlarms(Construct):
                 START_WAIT_S,
                 3,
             ),
-            self._alarm(
+            alarm(
+                self,
                 "StartDeadLettersAlarm",
                 "start commands dead-lettered: sessions that no runner could start (see the start "
                 "queue's dead-letter queue and GET /api/admin/fleet)",
@@ -88,25 +92,27 @@ class FleetAlarms(Construct):
             period=Duration.minutes(minutes),
         )
 
-    def _alarm(
-        self,
-        id: str,
-        description: str,
-        metric: cloudwatch.IMetric,
-        threshold: float,
-        periods: int,
-        **options: object,
-    ) -> cloudwatch.Alarm:
-        """Fires at or above `threshold` (unless `comparison_operator` says otherwise)."""
-        return metric.create_alarm(
-            self,
-            id,
-            alarm_description=description,
-            threshold=threshold,
-            evaluation_periods=periods,
-            **{
-                "comparison_operator": cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                "treat_missing_data": cloudwatch.TreatMissingData.NOT_BREACHING,
-                **options,
-            },
-        )
+
+def alarm(
+    scope: Construct,
+    id: str,
+    description: str,
+    metric: cloudwatch.IMetric,
+    threshold: float,
+    periods: int,
+    **options: object,
+) -> cloudwatch.Alarm:
+    """An alarm of `scope` that fires at or above `threshold` (unless `comparison_operator` says
+    otherwise); missing data does not breach unless `treat_missing_data` says so."""
+    return metric.create_alarm(
+        scope,
+        id,
+        alarm_description=description,
+        threshold=threshold,
+        evaluation_periods=periods,
+        **{
+            "comparison_operator": cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            "treat_missing_data": cloudwatch.TreatMissingData.NOT_BREACHING,
+            **options,
+        },
+    )

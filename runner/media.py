@@ -16,6 +16,7 @@ OGG/Opus, and kept under the reply's own key before the reply row is written.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import re
 import uuid
@@ -27,11 +28,14 @@ from wagate.backoff import compute_backoff
 from wagate.endpoints import EndpointFailure, GuardedClients
 from wagate.media import (
     MEDIA_TYPES,
+    SNIFF_BYTES,
     VIDEO_TAIL_BYTES,
+    VOICE_MIME,
     MediaLimits,
     MediaRejected,
     classify,
     default_filename,
+    filename_of_url,
     sha256_hex,
     sniff_mime,
 )
@@ -45,7 +49,6 @@ log = logging.getLogger("runner.media")
 
 DOWNLOAD_ATTEMPTS = 3
 FETCH_DEADLINE_S = 60.0
-OPUS = "audio/ogg; codecs=opus"
 
 
 class MediaFailure(Exception):
@@ -150,10 +153,8 @@ class RunnerMedia:
         return {"media_error": reason}
 
     async def _keep(self, session: Any, row: dict, got: dict) -> dict:
-        import base64
-
         data = base64.b64decode(got["data"])
-        mime = sniff_mime(data[:65536]) or got.get("mimetype") or "application/octet-stream"
+        mime = sniff_mime(data[:SNIFF_BYTES]) or got.get("mimetype") or "application/octet-stream"
         key = message_key(session.row["user_id"], session.id, row["id"])
         sha256 = await asyncio.to_thread(self.store.put, key, data, mime)
         return {
@@ -185,7 +186,7 @@ class RunnerMedia:
     async def keep_reply(self, reply: MediaReply, *, user_id: str, session_id: str) -> dict:
         """Fetch a chatbot's file through the guard, check it, keep it: the reply's fields (with
         its row id). MediaFailure when it cannot be sent."""
-        largest = max(self.limits.document, self.limits.audio, self.limits.video, self.limits.image)
+        largest = self.limits.largest
         try:
             answer = await self._fetch.get(user_id, reply.url, deadline_s=FETCH_DEADLINE_S, max_bytes=largest)
         except EndpointFailure as exc:
@@ -198,11 +199,15 @@ class RunnerMedia:
         data = answer.body
         try:
             verdict = classify(
-                data[:65536], len(data), wanted=reply.type, limits=self.limits, tail=data[-VIDEO_TAIL_BYTES:]
+                data[:SNIFF_BYTES],
+                len(data),
+                wanted=reply.type,
+                limits=self.limits,
+                tail=data[-VIDEO_TAIL_BYTES:],
             )
-            if verdict.type == "ptt" and not verdict.mime.startswith(OPUS):
+            if verdict.type == "ptt" and not verdict.mime.startswith(VOICE_MIME):
                 data = await asyncio.to_thread(to_voice_note, data)
-                verdict = classify(data[:65536], len(data), wanted="ptt", limits=self.limits)
+                verdict = classify(data[:SNIFF_BYTES], len(data), wanted="ptt", limits=self.limits)
         except MediaRejected as exc:
             code = failures.MEDIA_TOO_LARGE if exc.code == "media_too_large" else failures.MEDIA_NOT_SUPPORTED
             raise MediaFailure(f"the chatbot's {reply.type}: {exc.message}", code) from exc
@@ -218,7 +223,7 @@ class RunnerMedia:
             "media_size": len(data),
             "media_sha256": sha256,
             "media_filename": reply.filename
-            or _filename_of(reply.url)
+            or filename_of_url(reply.url)
             or default_filename(verdict.type, verdict.mime),
         }
 
@@ -226,20 +231,14 @@ class RunnerMedia:
         """The bytes of an outbound file, and the row's fields when they changed (a voice note that
         was not OGG/Opus, converted here and kept in its place)."""
         data = await asyncio.to_thread(self.store.get, row["media_key"])
-        if row["type"] != "ptt" or str(row.get("media_mime") or "").startswith(OPUS):
+        if row["type"] != "ptt" or str(row.get("media_mime") or "").startswith(VOICE_MIME):
             return data, {}
         try:
             data = await asyncio.to_thread(to_voice_note, data)
         except MediaRejected as exc:
             raise MediaFailure(f"the voice note: {exc.message}", failures.MEDIA_NOT_SUPPORTED) from exc
-        await asyncio.to_thread(self.store.put, row["media_key"], data, OPUS)
-        return data, {"media_mime": OPUS, "media_size": len(data), "media_sha256": sha256_hex(data)}
-
-
-def _filename_of(url: str) -> str | None:
-    from wagate.media_api import filename_of_url
-
-    return filename_of_url(url)
+        await asyncio.to_thread(self.store.put, row["media_key"], data, VOICE_MIME)
+        return data, {"media_mime": VOICE_MIME, "media_size": len(data), "media_sha256": sha256_hex(data)}
 
 
 __all__ = ["MEDIA_TYPES", "MediaFailure", "MediaReply", "RunnerMedia", "contact_of", "location_of"]

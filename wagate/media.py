@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from urllib.parse import unquote, urlsplit
 
 from wagate.errors import ConfigError, InvalidInput, PayloadTooLarge
 
@@ -65,6 +67,11 @@ class MediaLimits:
             if values[field.name] <= 0:
                 raise ConfigError(f"{key} must be a positive number of bytes, not {raw!r}")
         return cls(**values)
+
+    @property
+    def largest(self) -> int:
+        """The largest file of any type (what an upload or a fetch may be at most)."""
+        return max(self.image, self.audio, self.video, self.document, self.sticker_animated)
 
     def limit_for(self, type: str, *, animated: bool = False) -> int:
         _check_media_type(type)
@@ -423,6 +430,24 @@ def extension_for(mime: str) -> str:
 
     guessed = mimetypes.guess_extension(base)
     return guessed.lstrip(".") if guessed else "bin"
+
+
+MAX_FILENAME = 240
+
+
+def plain_filename(value: object) -> str | None:
+    """`value` as a file name when it is one (1-MAX_FILENAME printable characters, no path), else None."""
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_FILENAME:
+        return None
+    if any(ch in value for ch in "/\\\x00") or not value.isprintable():
+        return None
+    return value.strip()
+
+
+def filename_of_url(url: str) -> str | None:
+    """The last path segment of a URL, when it looks like a file name."""
+    name = posixpath.basename(unquote(urlsplit(url).path))
+    return plain_filename(name) if "." in name else None
 
 
 def default_filename(type: str, mime: str, stem: str = "file") -> str:

@@ -12,30 +12,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import posixpath
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from wagate.auth import Principal
 from wagate.endpoints import EndpointFailure, GuardedClients, check_endpoint
 from wagate.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
 from wagate.media import (
+    MAX_FILENAME,
     MEDIA_TYPES,
+    SNIFF_BYTES,
     VIDEO_TAIL_BYTES,
     MediaLimits,
     MediaRejected,
     MediaVerdict,
     classify,
     default_filename,
+    filename_of_url,
+    plain_filename,
 )
-from wagate.media_store import SNIFF_BYTES, MediaStore, message_key, upload_key
+from wagate.media_store import MediaStore, message_key, upload_key
 from wagate.store import MEDIA_UPLOADS, MESSAGES, Row, Store, eq, not_null
 from wagate.validation import BodySchema, Field, is_uuid
 
 log = logging.getLogger("wagate.media")
 
-MAX_FILENAME = 240
 MEDIA_URL_DEADLINE_S = 60.0
 
 
@@ -52,7 +53,7 @@ def filename_field(name: str, value: Any) -> str | None:
         raise InvalidInput(
             f"{name!r} must be a file name of 1-{MAX_FILENAME} characters", code="invalid_filename"
         )
-    if any(ch in value for ch in "/\\\x00") or not value.isprintable():
+    if plain_filename(value) is None:
         raise InvalidInput(
             f"{name!r} must be a plain file name (no path, no control characters)", code="invalid_filename"
         )
@@ -123,7 +124,7 @@ class MediaApi:
     # ------------------------------------------------------------------ uploads
     def create_upload(self, user: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
         fields = UPLOAD_BODY.validate(body)
-        largest = max(self.limits.document, self.limits.image, self.limits.audio, self.limits.video)
+        largest = self.limits.largest
         if fields["size"] > largest:
             raise PayloadTooLarge(
                 f"a file may be at most {largest} bytes (a document); this one is {fields['size']}",
@@ -207,7 +208,7 @@ class MediaApi:
         return media_fields(verdict, key=key, size=len(data), sha256=sha256, filename=filename_of_url(url))
 
     async def _fetch(self, tenant: str, url: str) -> bytes:
-        largest = max(self.limits.document, self.limits.image, self.limits.audio, self.limits.video)
+        largest = self.limits.largest
         clients = GuardedClients(
             allow_private=self.allow_private_endpoints, per_tenant=1, user_agent="wagate"
         )
@@ -249,12 +250,3 @@ class MediaApi:
             "size": row["media_size"],
             "filename": row["media_filename"],
         }
-
-
-def filename_of_url(url: str) -> str | None:
-    """The last path segment of a URL, when it looks like a file name."""
-    name = posixpath.basename(unquote(urlsplit(url).path))
-    try:
-        return filename_field("filename", name) if name and "." in name else None
-    except InvalidInput:
-        return None

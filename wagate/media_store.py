@@ -22,13 +22,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from wagate.errors import QueueError
+from wagate.media import SNIFF_BYTES
 from wagate.objects import ObjectStore
 from wagate.queues import BOTO_CONFIG
 
 MEDIA_ROOT = "media/"
 UPLOAD_ROOT = "media-uploads/"
 DEFAULT_URL_TTL_S = 900
-SNIFF_BYTES = 64 * 1024  # what is read of a file to know its type
 # Presigned URLs signed with SigV4 (X-Amz-Expires: a lifetime, not a date; what S3 wants of KMS objects)
 SIGV4 = BOTO_CONFIG.merge(Config(signature_version="s3v4"))
 

@@ -181,10 +181,12 @@ class MediaApi:
         size = self.media.head(source)
         if size is None:
             raise NotFound("nothing was uploaded to this media_id's upload_url yet", code="media_not_found")
+        head = self.media.head_bytes(source, SNIFF_BYTES)
+        # a video's index (moov) may be at its end: read there too, only for what may be a video
+        maybe_video = wanted in (None, "video") and size > SNIFF_BYTES
+        tail = self.media.tail_bytes(source, VIDEO_TAIL_BYTES) if maybe_video else b""
         try:
-            verdict = classify(
-                self.media.head_bytes(source, SNIFF_BYTES), size, wanted=wanted, limits=self.limits
-            )
+            verdict = classify(head, size, wanted=wanted, limits=self.limits, tail=tail)
         except MediaRejected as exc:
             raise _rejected(exc) from exc
         self.media.copy(source, key, verdict.mime)

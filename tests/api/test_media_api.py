@@ -47,6 +47,12 @@ def files() -> Iterator[tuple[str, dict[str, bytes]]]:
     server.shutdown()
 
 
+def _index_at_the_end(mp4: bytes) -> bytes:
+    """The same video with 100 KB of padding before its moov box (out of the first 64 KB)."""
+    moov = mp4.index(b"moov") - 4
+    return mp4[:moov] + b"\0" * 100_000 + mp4[moov:]
+
+
 def _upload(api, user, data: bytes, mime: str, filename: str | None = None) -> str:
     body = {"mime": mime, "size": len(data), **({"filename": filename} if filename else {})}
     response = api.post("/api/media", json=body, headers=user.headers)
@@ -137,6 +143,7 @@ def test_a_file_at_a_url_is_fetched_judged_by_its_bytes_and_typed(stack, api, us
         (lambda: media_av.sample_video_mp4() + b"\0" * (16 * 2**20), {}, 413, "media_too_large"),
         (lambda: media_av.sample_document("x"), {"type": "ptt"}, 415, "media_type_not_supported"),
         (lambda: media_av.sample_video_mp4("mpeg4"), {}, 415, "media_type_not_supported"),
+        (lambda: _index_at_the_end(media_av.sample_video_mp4("mpeg4")), {}, 415, "media_type_not_supported"),
     ],
     ids=[
         "pdf-as-image",
@@ -147,6 +154,7 @@ def test_a_file_at_a_url_is_fetched_judged_by_its_bytes_and_typed(stack, api, us
         "video-over-16mb",
         "pdf-as-voice",
         "video-not-h264",
+        "video-not-h264-index-at-the-end",
     ],
 )
 def test_a_file_over_the_limits_is_refused_and_nothing_is_written(
